@@ -1,0 +1,37 @@
+import type { RDSClient } from "@aws-sdk/client-rds";
+import type { SNSClient } from "@aws-sdk/client-sns";
+import type { Log } from "./log";
+import { RdsSnapshots } from "./rds";
+import type { FailsafeSettings, ProdSettings } from "./settings";
+
+/** Injected into the prod handlers: SDK clients, settings, a logger and a clock. */
+export interface ProdDeps {
+  readonly rds: RDSClient;
+  readonly sns: SNSClient;
+  readonly settings: ProdSettings;
+  readonly log: Log;
+  readonly clock: () => Date;
+}
+
+export interface FailsafeDeps {
+  readonly rds: RDSClient;
+  readonly settings: FailsafeSettings;
+  readonly log: Log;
+  readonly clock: () => Date;
+}
+
+/** The snapshot operations over the injected client. */
+export function snapshots(deps: { readonly rds: RDSClient }): RdsSnapshots {
+  return new RdsSnapshots(deps.rds);
+}
+
+export const HOUR_MS = 3_600_000;
+
+export function ageHours(now: Date, then: Date | undefined): number {
+  return then ? (now.getTime() - then.getTime()) / HOUR_MS : Number.POSITIVE_INFINITY;
+}
+
+/** The key id at the end of a KMS key ARN, to compare ARNs with the ids RDS sometimes reports. */
+export function kmsKeyId(arnOrId: string | undefined): string {
+  return (arnOrId ?? "").replace(/^.*:key\//, "");
+}

@@ -1,0 +1,185 @@
+import { ageHours, snapshots, type ProdDeps } from "./context";
+import { copyAutomatedSnapshot } from "./copy";
+import { errorMessage } from "./errors";
+import { logOutcome, type Outcome } from "./log";
+import { isManagedSnapshotId, managedSnapshotId, type SnapshotKind } from "./naming";
+import type { SnapshotInfo, SourceInfo } from "./rds";
+import { shareIntermediate } from "./share";
+import { isManagedTagged, isSelected } from "./tags";
+
+export interface SweepReport {
+  readonly copied: number;
+  readonly shared: number;
+  readonly deleted: number;
+  readonly failed: number;
+  /** Work left for the next run because of maxActionsPerRun or the copy concurrency limit. */
+  readonly deferred: number;
+}
+
+const KINDS: readonly SnapshotKind[] = ["instance", "cluster"];
+
+/**
+ * prod sweep (scheduled): RDS events are best effort, so reconcile from state.
+ * 1. a selected source whose newest automated snapshot has no intermediate copy → copy it;
+ * 2. an available intermediate not shared with the failsafe account → share and hand off;
+ * 3. intermediates older than intermediateKeepHours are deleted, except the newest per source
+ *    (the next cross-account copy stays incremental only while the previous one exists).
+ * Each action type is bounded per run; copies also by the copies already in flight.
+ */
+export function prodSweepHandler(deps: ProdDeps): () => Promise<SweepReport> {
+  return async () => {
+    const totals = { copied: 0, shared: 0, deleted: 0, failed: 0, deferred: 0 };
+    for (const kind of KINDS) {
+      const report = await sweepKind(deps, kind);
+      for (const key of Object.keys(totals) as (keyof SweepReport)[]) {
+        totals[key] += report[key];
+      }
+    }
+    deps.log.info("sweep finished", { handler: "prod-sweep", ...totals });
+    return totals;
+  };
+}
+
+async function sweepKind(deps: ProdDeps, kind: SnapshotKind): Promise<SweepReport> {
+  const { settings } = deps;
+  const rds = snapshots(deps);
+  const now = deps.clock();
+  const report = { copied: 0, shared: 0, deleted: 0, failed: 0, deferred: 0 };
+
+  const sources = new Map<string, SourceInfo>();
+  for await (const source of rds.listSources(kind)) {
+    if (
+      !source.clusterId &&
+      isSelected(source.tags, settings.selectionTagKey, settings.selectionTagValue)
+    ) {
+      sources.set(source.id, source);
+    }
+  }
+  const newestAutomated = new Map<string, SnapshotInfo>();
+  for await (const snapshot of rds.listSnapshots(kind, "automated")) {
+    const current = newestAutomated.get(snapshot.sourceId);
+    if (
+      snapshot.status === "available" &&
+      sources.has(snapshot.sourceId) &&
+      newer(snapshot, current)
+    ) {
+      newestAutomated.set(snapshot.sourceId, snapshot);
+    }
+  }
+  const intermediates: SnapshotInfo[] = [];
+  for await (const snapshot of rds.listSnapshots(kind, "manual")) {
+    if (isManagedTagged(snapshot.tags) && isManagedSnapshotId(kind, snapshot.id)) {
+      intermediates.push(snapshot);
+    }
+  }
+  const existing = new Set(intermediates.map((s) => s.id));
+
+  // 1. copy what is missing, within the run budget and the in-flight copy limit
+  const inFlight = intermediates.filter((s) => s.status !== "available").length;
+  let copyBudget = Math.min(settings.maxActionsPerRun, settings.copyConcurrencyLimit - inFlight);
+  for (const snapshot of newestAutomated.values()) {
+    if (existing.has(managedSnapshotId(kind, snapshot.id))) {
+      continue;
+    }
+    if (copyBudget <= 0) {
+      report.deferred += 1;
+      continue;
+    }
+    copyBudget -= 1;
+    const outcome = await attempt(deps, () =>
+      copyAutomatedSnapshot(deps, snapshot, sources.get(snapshot.sourceId)),
+    );
+    count(report, outcome, "copied");
+  }
+
+  // 2. share available intermediates not shared yet (a lost share event, or a crash before it)
+  let shareBudget = settings.maxActionsPerRun;
+  for (const snapshot of intermediates) {
+    if (
+      snapshot.status !== "available" ||
+      ageHours(now, snapshot.createTime) > settings.intermediateKeepHours
+    ) {
+      continue;
+    }
+    const restore = await rds.restoreAccounts(kind, snapshot.id);
+    if (restore.includes(settings.failsafeAccountId)) {
+      continue;
+    }
+    if (shareBudget <= 0) {
+      report.deferred += 1;
+      continue;
+    }
+    shareBudget -= 1;
+    count(report, await attempt(deps, () => shareIntermediate(deps, snapshot)), "shared");
+  }
+
+  // 3. delete intermediates past the keep window, except the newest per source
+  const newestPerSource = new Map<string, SnapshotInfo>();
+  for (const snapshot of intermediates) {
+    if (
+      snapshot.status === "available" &&
+      newer(snapshot, newestPerSource.get(snapshot.sourceId))
+    ) {
+      newestPerSource.set(snapshot.sourceId, snapshot);
+    }
+  }
+  let deleteBudget = settings.maxActionsPerRun;
+  for (const snapshot of intermediates) {
+    const old = ageHours(now, snapshot.createTime) > settings.intermediateKeepHours;
+    if (
+      !old ||
+      snapshot.status !== "available" ||
+      newestPerSource.get(snapshot.sourceId) === snapshot
+    ) {
+      continue;
+    }
+    if (deleteBudget <= 0) {
+      report.deferred += 1;
+      continue;
+    }
+    deleteBudget -= 1;
+    const outcome = await attempt(deps, async () => {
+      await rds.delete(kind, snapshot.id);
+      return {
+        decision: "deleted",
+        reason: `older than intermediateKeepHours ${settings.intermediateKeepHours}`,
+        kind,
+        snapshotId: snapshot.id,
+      };
+    });
+    count(report, outcome, "deleted");
+  }
+  return report;
+}
+
+function newer(a: SnapshotInfo, b: SnapshotInfo | undefined): boolean {
+  return !b || (a.createTime?.getTime() ?? 0) > (b.createTime?.getTime() ?? 0);
+}
+
+/** One sweep action: its failure is logged and counted, and the sweep goes on with the next. */
+export async function attempt(
+  deps: { readonly log: ProdDeps["log"] },
+  action: () => Promise<Outcome>,
+  handler = "prod-sweep",
+): Promise<Outcome> {
+  let outcome: Outcome;
+  try {
+    outcome = await action();
+  } catch (err) {
+    outcome = { decision: "failed", reason: errorMessage(err) };
+  }
+  logOutcome(deps.log, handler, outcome);
+  return outcome;
+}
+
+function count(
+  report: { copied: number; shared: number; deleted: number; failed: number },
+  outcome: Outcome,
+  success: "copied" | "shared" | "deleted",
+): void {
+  if (outcome.decision === success) {
+    report[success] += 1;
+  } else if (outcome.decision === "failed") {
+    report.failed += 1;
+  }
+}

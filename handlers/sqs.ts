@@ -1,0 +1,61 @@
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { errorMessage, isPermanent, isThrottleOrLimit, Rejection } from "./errors";
+import { logOutcome, type Log, type Outcome } from "./log";
+
+/**
+ * Runs `handle` on every record of an SQS batch and reports the records to retry through
+ * ReportBatchItemFailures, so one throttled copy does not redeliver the whole batch.
+ *
+ * - a Rejection (bad input) is logged with its reason and the record is consumed: retrying cannot
+ *   make it valid and it must not reach the DLQ as if it were an outage;
+ * - a permanent AWS error (invalid request) is logged as `failed` and consumed;
+ * - anything else is logged and thrown, so SQS redelivers the record and eventually parks it in the
+ *   DLQ, where an alarm sees it.
+ */
+export async function processQueue(
+  event: SQSEvent,
+  handler: string,
+  log: Log,
+  handle: (body: string) => Promise<Outcome>,
+): Promise<SQSBatchResponse> {
+  const records = Array.isArray((event as Partial<SQSEvent> | undefined)?.Records)
+    ? event.Records
+    : undefined;
+  if (!records) {
+    logOutcome(log, handler, { decision: "rejected", reason: "event has no SQS Records array" });
+    return { batchItemFailures: [] };
+  }
+  const recordHandler = async (record: SQSRecord): Promise<void> => {
+    const messageId = record.messageId;
+    try {
+      logOutcome(log, handler, { messageId, ...(await handle(record.body)) });
+    } catch (err) {
+      if (err instanceof Rejection) {
+        logOutcome(log, handler, { messageId, decision: "rejected", reason: err.reason });
+        return;
+      }
+      if (isPermanent(err)) {
+        logOutcome(log, handler, { messageId, decision: "failed", reason: errorMessage(err) });
+        return;
+      }
+      const reason = isThrottleOrLimit(err)
+        ? `throttled or at a limit, retrying: ${errorMessage(err)}`
+        : `unexpected error, retrying: ${errorMessage(err)}`;
+      logOutcome(log, handler, { messageId, decision: "retry", reason });
+      throw err;
+    }
+  };
+  // A processor per invocation: it holds per-batch state.
+  return processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
+    throwOnFullBatchFailure: false,
+  });
+}
+
+/** Thrown when a snapshot is not ready yet; SQS retries after the visibility timeout. */
+export class NotReadyYet extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NotReadyYet";
+  }
+}

@@ -1,0 +1,100 @@
+// Test-side view of the emulator: the accounts, the endpoint and per-account SDK clients.
+// moto keeps separate state per account and picks the account from STS AssumeRole
+// credentials, so each account's clients carry credentials assumed into that account.
+import { KMSClient } from "@aws-sdk/client-kms";
+import { RDSClient } from "@aws-sdk/client-rds";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+
+export const PROD_ACCOUNT = "111111111111";
+export const FAILSAFE_ACCOUNT = "222222222222";
+export const REGION = "eu-west-1";
+
+// moto ignores the signature; the base identity only has to look well-formed.
+const BASE_CREDENTIALS = { accessKeyId: "AKIAEMULATOR0000TEST", secretAccessKey: "emulator" };
+// One retry absorbs a transient socket error; more would only slow down expected faults.
+const MAX_ATTEMPTS = 2;
+
+export interface AccountCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+}
+
+export interface AccountClients {
+  accountId: string;
+  rds: RDSClient;
+  sns: SNSClient;
+  sqs: SQSClient;
+  kms: KMSClient;
+  credentials: AccountCredentials;
+}
+
+let endpoint: string | undefined;
+// Assumed-role keys live in moto's STS state: a reset forgets them, and moto then maps
+// them to its default account. The cache must not outlive a reset.
+const clientCache = new Map<string, Promise<AccountClients>>();
+
+/** Called by test/setup.ts once the server is up (or MOTO_ENDPOINT is given). */
+export function setEmulatorEndpoint(url: string): void {
+  endpoint = url;
+  clientCache.clear();
+}
+
+export function emulatorEndpoint(): string {
+  if (!endpoint) {
+    throw new Error("emulator not started: run mocha with --require test/setup.ts");
+  }
+  return endpoint;
+}
+
+export async function resetEmulator(): Promise<void> {
+  clientCache.clear();
+  const response = await fetch(`${emulatorEndpoint()}/moto-api/reset`, { method: "POST" });
+  if (!response.ok) {
+    throw new Error(`moto reset failed: HTTP ${response.status} ${await response.text()}`);
+  }
+}
+
+export function accountClients(accountId: string): Promise<AccountClients> {
+  let clients = clientCache.get(accountId);
+  if (!clients) {
+    clients = createAccountClients(accountId);
+    clientCache.set(accountId, clients);
+    clients.catch(() => clientCache.delete(accountId));
+  }
+  return clients;
+}
+
+async function createAccountClients(accountId: string): Promise<AccountClients> {
+  const base = { region: REGION, endpoint: emulatorEndpoint(), maxAttempts: MAX_ATTEMPTS };
+  const sts = new STSClient({ ...base, credentials: BASE_CREDENTIALS });
+  try {
+    const { Credentials: assumed } = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${accountId}:role/failsafe-test`,
+        RoleSessionName: "rds-failsafe-test",
+      }),
+    );
+    if (!assumed?.AccessKeyId || !assumed.SecretAccessKey || !assumed.SessionToken) {
+      throw new Error(`AssumeRole into ${accountId} returned no credentials`);
+    }
+    const credentials: AccountCredentials = {
+      accessKeyId: assumed.AccessKeyId,
+      secretAccessKey: assumed.SecretAccessKey,
+      sessionToken: assumed.SessionToken,
+    };
+    const config = { ...base, credentials };
+    return {
+      accountId,
+      rds: new RDSClient(config),
+      sns: new SNSClient(config),
+      sqs: new SQSClient(config),
+      kms: new KMSClient(config),
+      credentials,
+    };
+  } finally {
+    sts.destroy();
+  }
+}

@@ -1,0 +1,71 @@
+import type { SQSEvent } from "aws-lambda";
+import { randomUUID } from "node:crypto";
+import type { SnapshotKind } from "../../handlers/naming";
+
+/**
+ * The EventBridge RDS event AWS emits, shaped like the samples in the Amazon RDS User Guide
+ * ("Monitoring Amazon RDS events" → RDS DB snapshot/cluster snapshot event samples). Note the
+ * sample's "rds:" in front of SourceIdentifier.
+ */
+export function rdsSnapshotEvent(args: {
+  eventId: string;
+  kind: SnapshotKind;
+  snapshotArn: string;
+  account: string;
+  region: string;
+}): Record<string, unknown> {
+  const id = args.snapshotArn.split(":").slice(6).join(":");
+  return {
+    version: "0",
+    id: randomUUID(),
+    "detail-type":
+      args.kind === "instance" ? "RDS DB Snapshot Event" : "RDS DB Cluster Snapshot Event",
+    source: "aws.rds",
+    account: args.account,
+    time: new Date().toISOString(),
+    region: args.region,
+    resources: [args.snapshotArn],
+    detail: {
+      EventCategories: ["creation"],
+      SourceType: args.kind === "instance" ? "SNAPSHOT" : "CLUSTER_SNAPSHOT",
+      SourceArn: args.snapshotArn,
+      Date: new Date().toISOString(),
+      SourceIdentifier: id.startsWith("rds:") ? id : `rds:${id}`,
+      Message: "Snapshot event",
+      EventID: args.eventId,
+    },
+  };
+}
+
+/** An SQS batch as Lambda's event source mapping delivers it. */
+export function sqsEvent(bodies: readonly (string | Record<string, unknown>)[]): SQSEvent {
+  return {
+    Records: bodies.map((body, i) => ({
+      messageId: `msg-${i}-${randomUUID()}`,
+      receiptHandle: `rh-${i}`,
+      body: typeof body === "string" ? body : JSON.stringify(body),
+      attributes: {
+        ApproximateReceiveCount: "1",
+        SentTimestamp: String(Date.now()),
+        SenderId: "AIDAEXAMPLE",
+        ApproximateFirstReceiveTimestamp: String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: "",
+      eventSource: "aws:sqs",
+      eventSourceARN: "arn:aws:sqs:eu-west-1:111111111111:queue",
+      awsRegion: "eu-west-1",
+    })),
+  };
+}
+
+/** An SNS notification envelope, as SNS delivers to SQS without raw message delivery. */
+export function snsEnvelope(topicArn: string, message: string | Record<string, unknown>): string {
+  return JSON.stringify({
+    Type: "Notification",
+    MessageId: randomUUID(),
+    TopicArn: topicArn,
+    Message: typeof message === "string" ? message : JSON.stringify(message),
+    Timestamp: new Date().toISOString(),
+  });
+}

@@ -1,0 +1,319 @@
+import { CreateKeyCommand } from "@aws-sdk/client-kms";
+import {
+  CreateDBClusterCommand,
+  CreateDBInstanceCommand,
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBSnapshotsCommand,
+} from "@aws-sdk/client-rds";
+import {
+  CreateTopicCommand,
+  SetTopicAttributesCommand,
+  SubscribeCommand,
+} from "@aws-sdk/client-sns";
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+} from "@aws-sdk/client-sqs";
+import { EVENT_IDS } from "../../handlers/events";
+import { failsafeHandlers, prodHandlers } from "../../handlers/index";
+import type { SnapshotKind } from "../../handlers/naming";
+import { RdsSnapshots, type SnapshotInfo } from "../../handlers/rds";
+import {
+  accountClients,
+  FAILSAFE_ACCOUNT,
+  PROD_ACCOUNT,
+  REGION,
+  resetEmulator,
+  type AccountClients,
+} from "../harness";
+import { rdsSnapshotEvent, sqsEvent } from "./events";
+import { RecordingLog } from "./recording-log";
+
+export type Encryption = "none" | "default" | "cmk";
+
+export interface WorldOptions {
+  readonly retentionDays?: number;
+  readonly minCopies?: number;
+  readonly freezeAfterHours?: number;
+  readonly intermediateKeepHours?: number;
+  readonly maxActionsPerRun?: number;
+}
+
+/**
+ * Two emulated accounts wired as the Pulumi program wires them: transit key in prod, vault key,
+ * hand-off topic and save queue in failsafe, and both sides' handlers built with the same entry
+ * points the Lambdas use. `deliver*` play the part of EventBridge and SQS.
+ */
+export async function createWorld(options: WorldOptions = {}) {
+  await resetEmulator();
+  const prod = await accountClients(PROD_ACCOUNT);
+  const failsafe = await accountClients(FAILSAFE_ACCOUNT);
+  const transitKeyArn = await createKey(prod, "rds-failsafe transit");
+  const vaultKeyArn = await createKey(failsafe, "rds-failsafe vault");
+  const prodDataKeyArn = await createKey(prod, "an application's own CMK");
+
+  const topic = await failsafe.sns.send(new CreateTopicCommand({ Name: "rds-failsafe-handoff" }));
+  const handoffTopicArn = topic.TopicArn ?? "";
+  await failsafe.sns.send(
+    new SetTopicAttributesCommand({
+      TopicArn: handoffTopicArn,
+      AttributeName: "Policy",
+      AttributeValue: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${PROD_ACCOUNT}:role/rds-failsafe-share` },
+            Action: "sns:Publish",
+            Resource: handoffTopicArn,
+          },
+        ],
+      }),
+    }),
+  );
+  const queue = await failsafe.sqs.send(new CreateQueueCommand({ QueueName: "rds-failsafe-save" }));
+  const saveQueueUrl = queue.QueueUrl ?? "";
+  const queueArn = (
+    await failsafe.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: saveQueueUrl, AttributeNames: ["QueueArn"] }),
+    )
+  ).Attributes?.QueueArn;
+  await failsafe.sns.send(
+    new SubscribeCommand({ TopicArn: handoffTopicArn, Protocol: "sqs", Endpoint: queueArn }),
+  );
+
+  let now = new Date();
+  const clock = () => new Date(now);
+  const prodLog = new RecordingLog();
+  const failsafeLog = new RecordingLog();
+  const common = {
+    region: REGION,
+    prodAccountId: PROD_ACCOUNT,
+    failsafeAccountId: FAILSAFE_ACCOUNT,
+    maxActionsPerRun: options.maxActionsPerRun,
+  };
+  const prodSide = prodHandlers(
+    {
+      ...common,
+      transitKmsKeyArn: transitKeyArn,
+      handoffTopicArn,
+      intermediateKeepHours: options.intermediateKeepHours,
+    },
+    { rds: prod.rds, sns: prod.sns, log: prodLog, clock },
+  );
+  const failsafeSide = failsafeHandlers(
+    {
+      ...common,
+      vaultKmsKeyArn: vaultKeyArn,
+      handoffTopicArn,
+      retentionDays: options.retentionDays,
+      minCopies: options.minCopies,
+      freezeAfterHours: options.freezeAfterHours,
+    },
+    { rds: failsafe.rds, log: failsafeLog, clock },
+  );
+
+  const event = (account: string, eventId: string, snapshot: SnapshotInfo) =>
+    rdsSnapshotEvent({
+      eventId,
+      kind: snapshot.kind,
+      snapshotArn: snapshot.arn,
+      account,
+      region: REGION,
+    });
+
+  const world = {
+    prod,
+    failsafe,
+    transitKeyArn,
+    vaultKeyArn,
+    prodDataKeyArn,
+    handoffTopicArn,
+    saveQueueUrl,
+    prodLog,
+    failsafeLog,
+    prodSide,
+    failsafeSide,
+    /** Moves the handlers' clock forward. */
+    advanceHours(hours: number): void {
+      now = new Date(now.getTime() + hours * 3_600_000);
+    },
+    now: clock,
+
+    async createInstance(
+      id: string,
+      opts: { tagged?: boolean | string; encryption?: Encryption } = {},
+    ) {
+      await prod.rds.send(
+        new CreateDBInstanceCommand({
+          DBInstanceIdentifier: id,
+          Engine: "postgres",
+          DBInstanceClass: "db.t3.micro",
+          AllocatedStorage: 20,
+          MasterUsername: "app",
+          MasterUserPassword: "not-a-secret-1",
+          BackupRetentionPeriod: 7,
+          ...encryptionArgs(opts.encryption ?? "none", prodDataKeyArn),
+          Tags: tagsFor(opts.tagged),
+        }),
+      );
+      return world.automatedSnapshot("instance", id);
+    },
+
+    async createCluster(
+      id: string,
+      opts: { tagged?: boolean | string; encryption?: Encryption } = {},
+    ) {
+      await prod.rds.send(
+        new CreateDBClusterCommand({
+          DBClusterIdentifier: id,
+          Engine: "aurora-postgresql",
+          MasterUsername: "app",
+          MasterUserPassword: "not-a-secret-1",
+          BackupRetentionPeriod: 7,
+          ...encryptionArgs(opts.encryption ?? "none", prodDataKeyArn),
+          Tags: tagsFor(opts.tagged),
+        }),
+      );
+      return world.automatedSnapshot("cluster", id);
+    },
+
+    /** The automated snapshot moto makes when a database is created. */
+    async automatedSnapshot(kind: SnapshotKind, sourceId: string): Promise<SnapshotInfo> {
+      const found: SnapshotInfo[] = [];
+      for await (const s of new RdsSnapshots(prod.rds).listSnapshots(kind, "automated", sourceId)) {
+        found.push(s);
+      }
+      const first = found[0];
+      if (!first) {
+        throw new Error(`no automated ${kind} snapshot for ${sourceId}`);
+      }
+      return first;
+    },
+
+    /** Snapshots (manual) in an account, of a kind. */
+    async manualSnapshots(account: AccountClients, kind: SnapshotKind): Promise<SnapshotInfo[]> {
+      const all: SnapshotInfo[] = [];
+      for await (const s of new RdsSnapshots(account.rds).listSnapshots(kind, "manual")) {
+        all.push(s);
+      }
+      return all;
+    },
+
+    /** Every snapshot of both kinds in both accounts, for "nothing created or deleted" checks. */
+    async inventory(): Promise<string[]> {
+      const ids: string[] = [];
+      for (const account of [prod, failsafe]) {
+        const instances = await account.rds.send(new DescribeDBSnapshotsCommand({}));
+        const clusters = await account.rds.send(new DescribeDBClusterSnapshotsCommand({}));
+        ids.push(
+          ...(instances.DBSnapshots ?? []).map(
+            (s) => `${account.accountId}:${s.DBSnapshotIdentifier}`,
+          ),
+          ...(clusters.DBClusterSnapshots ?? []).map(
+            (s) => `${account.accountId}:${s.DBClusterSnapshotIdentifier}`,
+          ),
+        );
+      }
+      return ids.sort();
+    },
+
+    /** EventBridge → SQS → copy: the automated-snapshot-created event for `snapshot`. */
+    async deliverAutomatedSnapshotCreated(snapshot: SnapshotInfo, times = 1) {
+      const eventId =
+        snapshot.kind === "instance"
+          ? EVENT_IDS.automatedInstanceSnapshotCreated
+          : EVENT_IDS.automatedClusterSnapshotCreated;
+      const body = event(PROD_ACCOUNT, eventId, snapshot);
+      return prodSide.copy(sqsEvent(Array.from({ length: times }, () => body)));
+    },
+
+    /** EventBridge → SQS → share: "copy finished" for the intermediate copies in prod. */
+    async deliverIntermediateEvents(kind: SnapshotKind, times = 1) {
+      const managed = (await world.manualSnapshots(prod, kind)).filter((s) =>
+        s.id.startsWith("failsafe-"),
+      );
+      const bodies = managed.flatMap((s) =>
+        Array.from({ length: times }, () => event(PROD_ACCOUNT, EVENT_IDS.snapshotCopyFinished, s)),
+      );
+      return prodSide.share(sqsEvent(bodies));
+    },
+
+    /** SNS → SQS → save: drains the real save queue the hand-off topic delivered to. */
+    async deliverHandoffs(times = 1) {
+      const bodies: string[] = [];
+      for (;;) {
+        const out = await failsafe.sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: saveQueueUrl, MaxNumberOfMessages: 10 }),
+        );
+        const messages = out.Messages ?? [];
+        if (messages.length === 0) {
+          break;
+        }
+        for (const m of messages) {
+          bodies.push(m.Body ?? "");
+          await failsafe.sqs.send(
+            new DeleteMessageCommand({ QueueUrl: saveQueueUrl, ReceiptHandle: m.ReceiptHandle }),
+          );
+        }
+      }
+      const repeated = bodies.flatMap((b) => Array.from({ length: times }, () => b));
+      const result = await failsafeSide.save(sqsEvent(repeated));
+      return { handoffs: bodies.length, result };
+    },
+
+    /** EventBridge → SQS → retention: "copy finished" for the failsafe copies. */
+    async deliverFailsafeCopyFinished(kind: SnapshotKind) {
+      const copies = (await world.manualSnapshots(failsafe, kind)).filter((s) =>
+        s.id.startsWith("failsafe-"),
+      );
+      return failsafeSide.retention(
+        sqsEvent(copies.map((s) => event(FAILSAFE_ACCOUNT, EVENT_IDS.snapshotCopyFinished, s))),
+      );
+    },
+
+    /** The whole event-driven path for one automated snapshot, each event `times` times. */
+    async runPipeline(snapshot: SnapshotInfo, times = 1) {
+      await world.deliverAutomatedSnapshotCreated(snapshot, times);
+      await world.deliverIntermediateEvents(snapshot.kind, times);
+      await world.deliverHandoffs(times);
+      await world.deliverFailsafeCopyFinished(snapshot.kind);
+    },
+  };
+  return world;
+}
+
+export type World = Awaited<ReturnType<typeof createWorld>>;
+
+async function createKey(account: AccountClients, description: string): Promise<string> {
+  const key = await account.kms.send(new CreateKeyCommand({ Description: description }));
+  const arn = key.KeyMetadata?.Arn;
+  if (!arn) {
+    throw new Error("emulator returned no key ARN");
+  }
+  return arn;
+}
+
+function tagsFor(tagged: boolean | string | undefined) {
+  if (tagged === undefined || tagged === false) {
+    return [{ Key: "team", Value: "payments" }];
+  }
+  return [
+    { Key: "Failsafe", Value: tagged === true ? "True" : tagged },
+    { Key: "team", Value: "payments" },
+  ];
+}
+
+function encryptionArgs(encryption: Encryption, cmkArn: string) {
+  switch (encryption) {
+    case "none":
+      return { StorageEncrypted: false };
+    case "default":
+      // No KmsKeyId: RDS uses the account's default aws/rds key, which cannot be shared.
+      return { StorageEncrypted: true };
+    case "cmk":
+      return { StorageEncrypted: true, KmsKeyId: cmkArn };
+  }
+}
