@@ -1,6 +1,7 @@
 import type { RDSClient } from "@aws-sdk/client-rds";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import type { Log } from "./log";
+import type { MetricsSink } from "./metrics";
 import { RdsSnapshots } from "./rds";
 import type { FailsafeSettings, ProdSettings } from "./settings";
 
@@ -15,6 +16,9 @@ export interface ProdDeps {
 
 export interface FailsafeDeps {
   readonly rds: RDSClient;
+  /** Publishes to the ops topic (saved / failed notifications); unused without opsTopicArn. */
+  readonly sns: SNSClient;
+  readonly metrics: MetricsSink;
   readonly settings: FailsafeSettings;
   readonly log: Log;
   readonly clock: () => Date;
@@ -35,3 +39,10 @@ export function ageHours(now: Date, then: Date | undefined): number {
 export function kmsKeyId(arnOrId: string | undefined): string {
   return (arnOrId ?? "").replace(/^.*:key\//, "");
 }
+
+// Adaptive retries add client-side rate limiting on throttling, which RDS Describe* calls hit
+// first when many databases snapshot in the same backup window.
+export const CLIENT_DEFAULTS = { retryMode: "adaptive", maxAttempts: 5 } as const;
+
+/** What tests (and only tests) replace: clients pointed at the emulator, a recorder, a clock. */
+export type Injected<T> = Partial<Omit<T, "settings">>;

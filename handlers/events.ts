@@ -1,4 +1,5 @@
-import { z } from "zod";
+import * as z from "zod/mini";
+import { describeIssues } from "./schema";
 import { parseSnapshotArn, type SnapshotArn } from "./arn";
 import { Rejection } from "./errors";
 import type { SnapshotKind } from "./naming";
@@ -21,18 +22,20 @@ export const DETAIL_TYPE: Readonly<Record<SnapshotKind, string>> = {
   cluster: "RDS DB Cluster Snapshot Event",
 };
 
-const accountId = z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id");
+const accountId = z.string().check(z.regex(/^\d{12}$/, "must be a 12-digit AWS account id"));
 
 /** The EventBridge envelope of an RDS event, as AWS documents it (only the fields we read). */
+const nonEmpty = z.string().check(z.minLength(1, "must not be empty"));
+
 const rdsEventSchema = z.object({
   source: z.literal("aws.rds"),
   "detail-type": z.enum([DETAIL_TYPE.instance, DETAIL_TYPE.cluster]),
   account: accountId,
-  region: z.string().min(1),
+  region: nonEmpty,
   detail: z.object({
-    EventID: z.string().regex(/^RDS-EVENT-\d{4}$/, "must look like RDS-EVENT-NNNN"),
+    EventID: z.string().check(z.regex(/^RDS-EVENT-\d{4}$/, "must look like RDS-EVENT-NNNN")),
     // AWS's own samples put "rds:" in front of SourceIdentifier; the ARN is the reliable field.
-    SourceArn: z.string().min(1),
+    SourceArn: nonEmpty,
   }),
 });
 
@@ -100,10 +103,10 @@ export const HANDOFF_VERSION = 1;
 const handoffSchema = z.object({
   version: z.literal(HANDOFF_VERSION),
   kind: z.enum(["instance", "cluster"]),
-  snapshotArn: z.string().min(1),
-  sourceId: z.string().min(1).max(63),
+  snapshotArn: nonEmpty,
+  sourceId: z.string().check(z.minLength(1), z.maxLength(63)),
   sourceAccount: accountId,
-  region: z.string().min(1),
+  region: nonEmpty,
   sharedAt: z.iso.datetime(),
 });
 
@@ -111,7 +114,7 @@ export type Handoff = z.infer<typeof handoffSchema>;
 
 const snsEnvelopeSchema = z.object({
   Type: z.literal("Notification"),
-  TopicArn: z.string().min(1),
+  TopicArn: nonEmpty,
   Message: z.string(),
 });
 
@@ -145,10 +148,4 @@ function parseJson(text: string, what: string): unknown {
   } catch (err) {
     throw new Rejection(`${what} is not valid JSON (${(err as Error).message})`);
   }
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length ? issue.path.join(".") : "(root)"}: ${issue.message}`)
-    .join("; ");
 }

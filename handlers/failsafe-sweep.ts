@@ -44,6 +44,7 @@ export function failsafeSweepHandler(deps: FailsafeDeps): () => Promise<Failsafe
       await sweepKind(deps, kind, report);
     }
     const breaches = report.sources.filter((s) => s.breach);
+    publishFreshness(deps, report.sources, breaches.length);
     deps.log.info("sweep finished", {
       handler: "failsafe-sweep",
       saved: report.saved,
@@ -55,6 +56,28 @@ export function failsafeSweepHandler(deps: FailsafeDeps): () => Promise<Failsafe
     });
     return report;
   };
+}
+
+/**
+ * The RPO figures. `MaxNewestCopyAgeHours` carries no dimension so one alarm covers every source
+ * (per-source metrics would need an alarm per database); a source with no available copy counts
+ * as very old. A sweep that stops running emits nothing, and the alarm treats missing data as a
+ * breach.
+ */
+function publishFreshness(
+  deps: FailsafeDeps,
+  sources: readonly SourceFreshness[],
+  breaches: number,
+): void {
+  const NO_COPY_HOURS = 1_000_000;
+  const ages = sources.map((s) => Math.min(s.newestCopyAgeHours, NO_COPY_HOURS));
+  for (const [i, source] of sources.entries()) {
+    deps.metrics.gauge("NewestCopyAgeHours", ages[i] ?? NO_COPY_HOURS, { Source: source.source });
+  }
+  deps.metrics.gauge("MaxNewestCopyAgeHours", Math.max(0, ...ages));
+  deps.metrics.gauge("RpoBreaches", breaches);
+  deps.metrics.gauge("ProtectedSources", sources.length);
+  deps.metrics.flush();
 }
 
 async function sweepKind(

@@ -2,7 +2,8 @@ import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { parseSnapshotArn, snapshotArn, type SnapshotArn } from "./arn";
 import { snapshots, type FailsafeDeps } from "./context";
 import { parseHandoff, type Handoff } from "./events";
-import { Rejection } from "./errors";
+import { PublishCommand } from "@aws-sdk/client-sns";
+import { errorMessage, Rejection } from "./errors";
 import type { Outcome } from "./log";
 import { isManagedSnapshotId } from "./naming";
 import type { SnapshotInfo } from "./rds";
@@ -16,24 +17,60 @@ import { TAG } from "./tags";
  */
 export function saveHandler(deps: FailsafeDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
   return (event) =>
-    processQueue(event, "save", deps.log, async (body) => {
-      const handoff = parseHandoff(body, deps.settings.handoffTopicArn);
-      const ref = parseSnapshotArn(handoff.snapshotArn);
-      if (typeof ref === "string") {
-        throw new Rejection(`hand-off snapshotArn ${ref}`);
-      }
-      if (ref.kind !== handoff.kind) {
-        throw new Rejection(
-          `hand-off kind ${handoff.kind} does not match its ${ref.kind} snapshot ARN`,
-        );
-      }
-      if (handoff.sourceAccount !== ref.account || handoff.region !== ref.region) {
-        throw new Rejection(
-          `hand-off sourceAccount/region ${handoff.sourceAccount}/${handoff.region} do not match its snapshot ARN ${handoff.snapshotArn}`,
-        );
-      }
-      return saveShared(deps, ref, handoff);
-    });
+    processQueue(
+      event,
+      "save",
+      deps.log,
+      async (body) => {
+        const handoff = parseHandoff(body, deps.settings.handoffTopicArn);
+        const ref = parseSnapshotArn(handoff.snapshotArn);
+        if (typeof ref === "string") {
+          throw new Rejection(`hand-off snapshotArn ${ref}`);
+        }
+        if (ref.kind !== handoff.kind) {
+          throw new Rejection(
+            `hand-off kind ${handoff.kind} does not match its ${ref.kind} snapshot ARN`,
+          );
+        }
+        if (handoff.sourceAccount !== ref.account || handoff.region !== ref.region) {
+          throw new Rejection(
+            `hand-off sourceAccount/region ${handoff.sourceAccount}/${handoff.region} do not match its snapshot ARN ${handoff.snapshotArn}`,
+          );
+        }
+        return saveShared(deps, ref, handoff);
+      },
+      (outcome) => notifyOps(deps, outcome),
+    );
+}
+
+/**
+ * Tells the ops topic about a save: failures always, successes only with notifyOn=all. A failed
+ * notification is logged and does not undo or retry the save.
+ */
+export async function notifyOps(deps: FailsafeDeps, outcome: Outcome): Promise<void> {
+  const { opsTopicArn, notifyOn } = deps.settings;
+  const failure = outcome.decision === "rejected" || outcome.decision === "failed";
+  const success = outcome.decision === "saved";
+  if (!opsTopicArn || !(failure || (success && notifyOn === "all"))) {
+    return;
+  }
+  // SNS subjects are limited to 100 characters.
+  const subject = (
+    failure
+      ? `rds-failsafe: a snapshot was NOT saved (${outcome.decision})`
+      : `rds-failsafe: saved ${String(outcome.target ?? "a snapshot")}`
+  ).slice(0, 100);
+  try {
+    await deps.sns.send(
+      new PublishCommand({
+        TopicArn: opsTopicArn,
+        Subject: subject,
+        Message: JSON.stringify(outcome, null, 2),
+      }),
+    );
+  } catch (err) {
+    deps.log.error("notification failed", { handler: "save", reason: errorMessage(err), outcome });
+  }
 }
 
 /**

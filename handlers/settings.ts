@@ -1,52 +1,63 @@
-import { z } from "zod";
+import * as z from "zod/mini";
+import { describeIssues } from "./schema";
 
 /**
  * What each handler is told at deployment (captured into the Lambda by the Pulumi program, which
  * validated the stack config already). Parsed again at cold start so a hand-built or stale setting
  * fails at once with the key's name, never halfway through a copy.
  */
-const accountId = z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id");
+const accountId = z.string().check(z.regex(/^\d{12}$/, "must be a 12-digit AWS account id"));
 const region = z
   .string()
-  .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as eu-west-1");
+  .check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as eu-west-1"));
 const kmsKeyArn = z
   .string()
-  .regex(
-    /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
-    "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias",
+  .check(
+    z.regex(
+      /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
+      "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias",
+    ),
   );
 const topicArn = z
   .string()
-  .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, "must be an SNS topic ARN");
-const positiveInt = z.number().int().min(1);
+  .check(
+    z.regex(
+      /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/,
+      "must be an SNS topic ARN",
+    ),
+  );
+const positiveInt = z.int().check(z.minimum(1, "must be at least 1"));
+const nonEmpty = z.string().check(z.minLength(1, "must not be empty"));
 
 const common = {
   region,
   prodAccountId: accountId,
   failsafeAccountId: accountId,
   /** Copies started by one sweep invocation at most (bounded work per invocation). */
-  maxActionsPerRun: positiveInt.default(20),
+  maxActionsPerRun: z._default(positiveInt, 20),
   /** RDS allows about 20 snapshot copies in flight per account and region. */
-  copyConcurrencyLimit: positiveInt.default(20),
+  copyConcurrencyLimit: z._default(positiveInt, 20),
 };
 
 export const prodSettingsSchema = z
   .object({
     ...common,
-    selectionTagKey: z.string().min(1).default("Failsafe"),
-    selectionTagValue: z.string().min(1).default("True"),
+    selectionTagKey: z._default(nonEmpty, "Failsafe"),
+    selectionTagValue: z._default(nonEmpty, "True"),
     /** The prod CMK shared with the failsafe account; encrypted intermediates use it. */
     transitKmsKeyArn: kmsKeyArn,
     /** The failsafe account's hand-off topic. */
     handoffTopicArn: topicArn,
     /** Intermediate copies older than this are deleted, except the newest per source. */
-    intermediateKeepHours: positiveInt.default(72),
+    intermediateKeepHours: z._default(positiveInt, 72),
   })
-  .superRefine((s, ctx) => {
-    checkAccounts(s, ctx);
-    expectAccount(ctx, "transitKmsKeyArn", s.transitKmsKeyArn, s.prodAccountId, "prod");
-    expectAccount(ctx, "handoffTopicArn", s.handoffTopicArn, s.failsafeAccountId, "failsafe");
-  });
+  .check(
+    z.superRefine((s, ctx) => {
+      checkAccounts(s, ctx);
+      expectAccount(ctx, "transitKmsKeyArn", s.transitKmsKeyArn, s.prodAccountId, "prod");
+      expectAccount(ctx, "handoffTopicArn", s.handoffTopicArn, s.failsafeAccountId, "failsafe");
+    }),
+  );
 
 export const failsafeSettingsSchema = z
   .object({
@@ -54,24 +65,33 @@ export const failsafeSettingsSchema = z
     /** The failsafe CMK every saved copy is encrypted with. */
     vaultKmsKeyArn: kmsKeyArn,
     /** When set, hand-offs in an SNS envelope from any other topic are rejected. */
-    handoffTopicArn: topicArn.optional(),
-    retentionDays: positiveInt.default(31),
-    minCopies: positiveInt.default(7),
+    handoffTopicArn: z.optional(topicArn),
+    retentionDays: z._default(positiveInt, 31),
+    minCopies: z._default(positiveInt, 7),
     /**
      * A source whose newest copy is older than this is frozen: retention deletes nothing of it,
      * because copies stopped arriving (its database may have been deleted on purpose).
      */
-    freezeAfterHours: positiveInt.default(48),
+    freezeAfterHours: z._default(positiveInt, 48),
     /** The newest copy of a protected source older than this is an RPO breach. */
-    rpoHours: positiveInt.default(26),
+    rpoHours: z._default(positiveInt, 26),
+    /** Where the save side reports saved copies and failures. */
+    opsTopicArn: z.optional(topicArn),
+    /**
+     * `failures` (default): only rejected or failed saves are announced; `all`: every save too.
+     * The seed design found a message per snapshot too chatty to keep by default.
+     */
+    notifyOn: z._default(z.enum(["failures", "all"]), "failures"),
   })
-  .superRefine((s, ctx) => {
-    checkAccounts(s, ctx);
-    expectAccount(ctx, "vaultKmsKeyArn", s.vaultKmsKeyArn, s.failsafeAccountId, "failsafe");
-    if (s.handoffTopicArn) {
-      expectAccount(ctx, "handoffTopicArn", s.handoffTopicArn, s.failsafeAccountId, "failsafe");
-    }
-  });
+  .check(
+    z.superRefine((s, ctx) => {
+      checkAccounts(s, ctx);
+      expectAccount(ctx, "vaultKmsKeyArn", s.vaultKmsKeyArn, s.failsafeAccountId, "failsafe");
+      if (s.handoffTopicArn) {
+        expectAccount(ctx, "handoffTopicArn", s.handoffTopicArn, s.failsafeAccountId, "failsafe");
+      }
+    }),
+  );
 
 export type ProdSettings = z.output<typeof prodSettingsSchema>;
 export type ProdSettingsInput = z.input<typeof prodSettingsSchema>;
@@ -86,20 +106,23 @@ export function parseFailsafeSettings(input: unknown): FailsafeSettings {
   return parseSettings(failsafeSettingsSchema, input, "failsafe");
 }
 
-function parseSettings<T extends z.ZodType>(schema: T, input: unknown, side: string): z.output<T> {
+function parseSettings<T extends z.ZodMiniType>(
+  schema: T,
+  input: unknown,
+  side: string,
+): z.output<T> {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    const issues = parsed.error.issues
-      .map((i) => `${i.path.join(".") || "(settings)"}: ${i.message}`)
-      .join("; ");
-    throw new Error(`invalid ${side} handler settings: ${issues}`);
+    throw new Error(
+      `invalid ${side} handler settings: ${describeIssues(parsed.error, "(settings)")}`,
+    );
   }
   return parsed.data;
 }
 
 function checkAccounts(
   s: { prodAccountId: string; failsafeAccountId: string },
-  ctx: z.RefinementCtx,
+  ctx: z.core.$RefinementCtx,
 ): void {
   if (s.prodAccountId === s.failsafeAccountId) {
     ctx.addIssue({
@@ -111,7 +134,7 @@ function checkAccounts(
 }
 
 function expectAccount(
-  ctx: z.RefinementCtx,
+  ctx: z.core.$RefinementCtx,
   key: string,
   arn: string,
   account: string,

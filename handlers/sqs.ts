@@ -18,6 +18,7 @@ export async function processQueue(
   handler: string,
   log: Log,
   handle: (body: string) => Promise<Outcome>,
+  after?: (outcome: Outcome) => Promise<void>,
 ): Promise<SQSBatchResponse> {
   const records = Array.isArray((event as Partial<SQSEvent> | undefined)?.Records)
     ? event.Records
@@ -28,23 +29,24 @@ export async function processQueue(
   }
   const recordHandler = async (record: SQSRecord): Promise<void> => {
     const messageId = record.messageId;
+    let outcome: Outcome;
     try {
-      logOutcome(log, handler, { messageId, ...(await handle(record.body)) });
+      outcome = { messageId, ...(await handle(record.body)) };
     } catch (err) {
       if (err instanceof Rejection) {
-        logOutcome(log, handler, { messageId, decision: "rejected", reason: err.reason });
-        return;
+        outcome = { messageId, decision: "rejected", reason: err.reason };
+      } else if (isPermanent(err)) {
+        outcome = { messageId, decision: "failed", reason: errorMessage(err) };
+      } else {
+        const reason = isThrottleOrLimit(err)
+          ? `throttled or at a limit, retrying: ${errorMessage(err)}`
+          : `unexpected error, retrying: ${errorMessage(err)}`;
+        logOutcome(log, handler, { messageId, decision: "retry", reason });
+        throw err;
       }
-      if (isPermanent(err)) {
-        logOutcome(log, handler, { messageId, decision: "failed", reason: errorMessage(err) });
-        return;
-      }
-      const reason = isThrottleOrLimit(err)
-        ? `throttled or at a limit, retrying: ${errorMessage(err)}`
-        : `unexpected error, retrying: ${errorMessage(err)}`;
-      logOutcome(log, handler, { messageId, decision: "retry", reason });
-      throw err;
     }
+    logOutcome(log, handler, outcome);
+    await after?.(outcome);
   };
   // A processor per invocation: it holds per-batch state.
   return processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {

@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { RdsSnapshots } from "../handlers/rds";
 import { TAG } from "../handlers/tags";
 import { FAILSAFE_ACCOUNT, PROD_ACCOUNT } from "./harness";
+import { sqsEvent } from "./support/events";
 import { createWorld, type World } from "./support/world";
 
 /**
@@ -163,5 +164,23 @@ describe("pipeline (two accounts, emulator)", function () {
     assert.equal(count("save", "saved"), 2);
     assert.ok(count("save", "exists") >= 4, "repeated hand-offs find the copy already there");
     noFailures();
+  });
+
+  it("tells the ops topic about failures only, by default", async () => {
+    const automated = await world.createInstance("orders", { tagged: true });
+    await world.runPipeline(automated);
+    await world.failsafeSide.save(sqsEvent(["{not json"]));
+    assert.deepEqual(await world.opsNotifications(), [
+      "rds-failsafe: a snapshot was NOT saved (rejected)",
+    ]);
+  });
+
+  it("tells the ops topic about every save with notifyOn=all", async () => {
+    world = await createWorld({ notifyOn: "all" });
+    const automated = await world.createInstance("orders", { tagged: true });
+    await world.runPipeline(automated);
+    assert.deepEqual(await world.opsNotifications(), [
+      `rds-failsafe: saved failsafe-${automated.id.slice(4)}`,
+    ]);
   });
 });

@@ -139,5 +139,17 @@ describe("sweeps (emulator)", function () {
       report.sources.map((s) => [s.source, s.breach, Math.round(s.newestCopyAgeHours)]),
       [[`${PROD_ACCOUNT}/instance/orders`, true, 27]],
     );
+    const last = (name: string) =>
+      world.metrics.points
+        .filter((p) => p.name === name)
+        .map((p) => p.value)
+        .pop();
+    assert.equal(Math.round(last("MaxNewestCopyAgeHours") ?? 0), 27);
+    assert.equal(last("RpoBreaches"), 1);
+    assert.equal(last("ProtectedSources"), 1);
+    assert.deepEqual(
+      world.metrics.points.filter((p) => p.name === "NewestCopyAgeHours").pop()?.dimensions,
+      { Source: `${PROD_ACCOUNT}/instance/orders` },
+    );
   });
 });

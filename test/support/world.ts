@@ -30,6 +30,7 @@ import {
 } from "../harness";
 import { rdsSnapshotEvent, sqsEvent } from "./events";
 import { RecordingLog } from "./recording-log";
+import { RecordingMetrics } from "./recording-metrics";
 
 export type Encryption = "none" | "default" | "cmk";
 
@@ -39,6 +40,7 @@ export interface WorldOptions {
   readonly freezeAfterHours?: number;
   readonly intermediateKeepHours?: number;
   readonly maxActionsPerRun?: number;
+  readonly notifyOn?: "failures" | "all";
 }
 
 /**
@@ -84,6 +86,20 @@ export async function createWorld(options: WorldOptions = {}) {
     new SubscribeCommand({ TopicArn: handoffTopicArn, Protocol: "sqs", Endpoint: queueArn }),
   );
 
+  const opsTopicArn =
+    (await failsafe.sns.send(new CreateTopicCommand({ Name: "rds-failsafe-ops" }))).TopicArn ?? "";
+  const opsQueueUrl =
+    (await failsafe.sqs.send(new CreateQueueCommand({ QueueName: "ops-inbox" }))).QueueUrl ?? "";
+  const opsQueueArn = (
+    await failsafe.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: opsQueueUrl, AttributeNames: ["QueueArn"] }),
+    )
+  ).Attributes?.QueueArn;
+  await failsafe.sns.send(
+    new SubscribeCommand({ TopicArn: opsTopicArn, Protocol: "sqs", Endpoint: opsQueueArn }),
+  );
+  const metrics = new RecordingMetrics();
+
   let now = new Date();
   const clock = () => new Date(now);
   const prodLog = new RecordingLog();
@@ -111,8 +127,10 @@ export async function createWorld(options: WorldOptions = {}) {
       retentionDays: options.retentionDays,
       minCopies: options.minCopies,
       freezeAfterHours: options.freezeAfterHours,
+      opsTopicArn,
+      notifyOn: options.notifyOn,
     },
-    { rds: failsafe.rds, log: failsafeLog, clock },
+    { rds: failsafe.rds, sns: failsafe.sns, metrics, log: failsafeLog, clock },
   );
 
   const event = (account: string, eventId: string, snapshot: SnapshotInfo) =>
@@ -134,6 +152,26 @@ export async function createWorld(options: WorldOptions = {}) {
     saveQueueUrl,
     prodLog,
     failsafeLog,
+    metrics,
+    opsTopicArn,
+    /** Subjects of the notifications the ops topic delivered so far (drains them). */
+    async opsNotifications(): Promise<string[]> {
+      const subjects: string[] = [];
+      for (;;) {
+        const out = await failsafe.sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: opsQueueUrl, MaxNumberOfMessages: 10 }),
+        );
+        if (!out.Messages?.length) {
+          return subjects;
+        }
+        for (const m of out.Messages) {
+          subjects.push(String((JSON.parse(m.Body ?? "{}") as { Subject?: string }).Subject));
+          await failsafe.sqs.send(
+            new DeleteMessageCommand({ QueueUrl: opsQueueUrl, ReceiptHandle: m.ReceiptHandle }),
+          );
+        }
+      }
+    },
     prodSide,
     failsafeSide,
     /** Moves the handlers' clock forward. */

@@ -1,0 +1,37 @@
+/**
+ * The failsafe (save) side's Lambda entry points, built once per cold start. Also the root of the
+ * failsafe Lambda bundle.
+ */
+import { RDSClient } from "@aws-sdk/client-rds";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { CLIENT_DEFAULTS, type FailsafeDeps, type Injected } from "./context";
+import { failsafeSweepHandler } from "./failsafe-sweep";
+import { createLogger } from "./log";
+import { powertoolsMetrics } from "./metrics";
+import { retentionHandler } from "./retention";
+import { saveHandler } from "./save";
+import { parseFailsafeSettings, type FailsafeSettingsInput } from "./settings";
+
+export type { FailsafeSettingsInput } from "./settings";
+
+export function failsafeHandlers(
+  input: FailsafeSettingsInput,
+  inject: Injected<FailsafeDeps> = {},
+) {
+  const settings = parseFailsafeSettings(input);
+  const deps: FailsafeDeps = {
+    rds: inject.rds ?? new RDSClient({ region: settings.region, ...CLIENT_DEFAULTS }),
+    sns: inject.sns ?? new SNSClient({ region: settings.region, ...CLIENT_DEFAULTS }),
+    metrics: inject.metrics ?? powertoolsMetrics("rds-failsafe-failsafe"),
+    log: inject.log ?? createLogger("rds-failsafe-failsafe"),
+    clock: inject.clock ?? (() => new Date()),
+    settings,
+  };
+  return {
+    save: saveHandler(deps),
+    retention: retentionHandler(deps),
+    sweep: failsafeSweepHandler(deps),
+  };
+}
+
+export type FailsafeHandlers = ReturnType<typeof failsafeHandlers>;

@@ -1,0 +1,29 @@
+/**
+ * The prod (copy) side's Lambda entry points, built once per cold start: settings parsed, SDK
+ * clients and logger created. This module is also the root of the prod Lambda bundle, so it pulls
+ * in nothing of the failsafe side.
+ */
+import { RDSClient } from "@aws-sdk/client-rds";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { CLIENT_DEFAULTS, type Injected, type ProdDeps } from "./context";
+import { copyHandler } from "./copy";
+import { createLogger } from "./log";
+import { prodSweepHandler } from "./prod-sweep";
+import { parseProdSettings, type ProdSettingsInput } from "./settings";
+import { shareHandler } from "./share";
+
+export type { ProdSettingsInput } from "./settings";
+
+export function prodHandlers(input: ProdSettingsInput, inject: Injected<ProdDeps> = {}) {
+  const settings = parseProdSettings(input);
+  const deps: ProdDeps = {
+    rds: inject.rds ?? new RDSClient({ region: settings.region, ...CLIENT_DEFAULTS }),
+    sns: inject.sns ?? new SNSClient({ region: settings.region, ...CLIENT_DEFAULTS }),
+    log: inject.log ?? createLogger("rds-failsafe-prod"),
+    clock: inject.clock ?? (() => new Date()),
+    settings,
+  };
+  return { copy: copyHandler(deps), share: shareHandler(deps), sweep: prodSweepHandler(deps) };
+}
+
+export type ProdHandlers = ReturnType<typeof prodHandlers>;
