@@ -58,7 +58,7 @@ export async function notifyOps(deps: FailsafeDeps, outcome: Outcome): Promise<v
   const subject = (
     failure
       ? `rds-failsafe: a snapshot was NOT saved (${outcome.decision})`
-      : `rds-failsafe: saved ${String(outcome.target ?? "a snapshot")}`
+      : `rds-failsafe: saved ${typeof outcome.target === "string" ? outcome.target : "a snapshot"}`
   ).slice(0, 100);
   try {
     await deps.sns.send(
