@@ -10,7 +10,12 @@ import { createLogger } from "./log";
 import { powertoolsMetrics } from "./metrics";
 import { retentionHandler } from "./retention";
 import { saveHandler } from "./save";
-import { parseFailsafeSettings, type FailsafeSettingsInput } from "./settings";
+import {
+  parseFailsafeSettings,
+  type FailsafeSettingsInput,
+  settingsFromEnv,
+  SETTINGS_ENV,
+} from "./settings";
 
 export type { FailsafeSettingsInput } from "./settings";
 
@@ -35,3 +40,8 @@ export function failsafeHandlers(
 }
 
 export type FailsafeHandlers = ReturnType<typeof failsafeHandlers>;
+
+/** What the deployed Lambda calls once per cold start: settings from {@link SETTINGS_ENV}. */
+export function failsafeHandlersFromEnv(): FailsafeHandlers {
+  return failsafeHandlers(settingsFromEnv() as Parameters<typeof failsafeHandlers>[0]);
+}

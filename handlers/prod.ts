@@ -9,7 +9,12 @@ import { CLIENT_DEFAULTS, type Injected, type ProdDeps } from "./context";
 import { copyHandler } from "./copy";
 import { createLogger } from "./log";
 import { prodSweepHandler } from "./prod-sweep";
-import { parseProdSettings, type ProdSettingsInput } from "./settings";
+import {
+  parseProdSettings,
+  type ProdSettingsInput,
+  settingsFromEnv,
+  SETTINGS_ENV,
+} from "./settings";
 import { shareHandler } from "./share";
 
 export type { ProdSettingsInput } from "./settings";
@@ -27,3 +32,8 @@ export function prodHandlers(input: ProdSettingsInput, inject: Injected<ProdDeps
 }
 
 export type ProdHandlers = ReturnType<typeof prodHandlers>;
+
+/** What the deployed Lambda calls once per cold start: settings from {@link SETTINGS_ENV}. */
+export function prodHandlersFromEnv(): ProdHandlers {
+  return prodHandlers(settingsFromEnv() as Parameters<typeof prodHandlers>[0]);
+}

@@ -98,6 +98,26 @@ export type ProdSettingsInput = z.input<typeof prodSettingsSchema>;
 export type FailsafeSettings = z.output<typeof failsafeSettingsSchema>;
 export type FailsafeSettingsInput = z.input<typeof failsafeSettingsSchema>;
 
+/**
+ * The Lambda environment variable that carries a function's settings as JSON. Environment, not
+ * captured closure values: the settings stay visible in the console and to policy checks, and the
+ * same bundle serves every stack.
+ */
+export const SETTINGS_ENV = "RDS_FAILSAFE_SETTINGS";
+
+/** Reads and parses SETTINGS_ENV; the error names the variable. */
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): unknown {
+  const raw = env[SETTINGS_ENV];
+  if (!raw) {
+    throw new Error(`environment variable ${SETTINGS_ENV} is not set`);
+  }
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch (err) {
+    throw new Error(`environment variable ${SETTINGS_ENV} is not JSON: ${(err as Error).message}`);
+  }
+}
+
 export function parseProdSettings(input: unknown): ProdSettings {
   return parseSettings(prodSettingsSchema, input, "prod");
 }

@@ -1,0 +1,267 @@
+/**
+ * The stack configuration: every key, its default and its check. index.ts reads the raw strings
+ * (it is the only place that touches pulumi.Config) and passes them here; everything below is
+ * plain code, tested without Pulumi. An error names the key, the bad value and the fix.
+ */
+export const PROJECT = "rds-failsafe";
+
+export type Sides = "copy" | "save" | "both";
+
+export interface StackConfig {
+  readonly sides: Sides;
+  readonly region: string;
+  readonly prodAccountId: string;
+  readonly failsafeAccountId: string;
+  /** Role the prod provider assumes (copy side). */
+  readonly prodRoleArn?: string;
+  /** Role the failsafe provider assumes (save side). */
+  readonly failsafeRoleArn?: string;
+  readonly breakGlassPrincipalArn?: string;
+  readonly selectionTagKey: string;
+  readonly selectionTagValue: string;
+  readonly retentionDays: number;
+  readonly minCopies: number;
+  readonly freezeAfterHours: number;
+  readonly rpoHours: number;
+  readonly intermediateKeepHours: number;
+  readonly prodSweepSchedule: string;
+  readonly failsafeSweepSchedule: string;
+  readonly logRetentionDays: number;
+  readonly notificationEmail?: string;
+  readonly notifyOn: "failures" | "all";
+  /** Stack reference (org/project/stack) of the failsafe stack, for the copy side. */
+  readonly failsafeStack?: string;
+}
+
+export const CONFIG_KEYS = [
+  "sides",
+  "region",
+  "prodAccountId",
+  "failsafeAccountId",
+  "prodRoleArn",
+  "failsafeRoleArn",
+  "breakGlassPrincipalArn",
+  "selectionTagKey",
+  "selectionTagValue",
+  "retentionDays",
+  "minCopies",
+  "freezeAfterHours",
+  "rpoHours",
+  "intermediateKeepHours",
+  "prodSweepSchedule",
+  "failsafeSweepSchedule",
+  "logRetentionDays",
+  "notificationEmail",
+  "notifyOn",
+  "failsafeStack",
+] as const satisfies readonly (keyof StackConfig)[];
+
+export type RawConfig = Partial<Record<(typeof CONFIG_KEYS)[number], string | undefined>>;
+
+/** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy). */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid ${PROJECT} configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Validates every key and reports all problems at once, each with the command that fixes it. */
+export function parseStackConfig(raw: RawConfig): StackConfig {
+  const problems: string[] = [];
+  const value = (key: keyof RawConfig) => {
+    const v = raw[key]?.trim();
+    return v === undefined || v === "" ? undefined : v;
+  };
+  const bad = (key: keyof RawConfig, why: string, example: string) => {
+    const shown = value(key) === undefined ? "(not set)" : JSON.stringify(value(key));
+    problems.push(
+      `${PROJECT}:${key} = ${shown} ${why}. Fix: pulumi config set ${PROJECT}:${key} ${example}`,
+    );
+  };
+  const text = (key: keyof RawConfig, fallback?: string): string => value(key) ?? fallback ?? "";
+  const int = (key: keyof RawConfig, fallback: number, min: number, example: string): number => {
+    const v = value(key);
+    if (v === undefined) {
+      return fallback;
+    }
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) {
+      bad(key, `must be a whole number ≥ ${min}`, example);
+      return fallback;
+    }
+    return n;
+  };
+  const account = (key: "prodAccountId" | "failsafeAccountId", example: string): string => {
+    const v = text(key);
+    if (!/^\d{12}$/.test(v)) {
+      bad(
+        key,
+        "must be a 12-digit AWS account id (quote it in YAML to keep leading zeros)",
+        example,
+      );
+    }
+    return v;
+  };
+
+  const sides = text("sides") as Sides;
+  if (!["copy", "save", "both"].includes(sides)) {
+    bad("sides", 'must be "copy" (prod stack), "save" (failsafe stack) or "both"', "copy");
+  }
+  const copy = sides === "copy" || sides === "both";
+  const save = sides === "save" || sides === "both";
+  const region = text("region");
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
+    bad("region", "must be an AWS region", "eu-west-1");
+  }
+  const prodAccountId = account("prodAccountId", "123456789012");
+  const failsafeAccountId = account("failsafeAccountId", "210987654321");
+  if (prodAccountId && prodAccountId === failsafeAccountId) {
+    bad(
+      "failsafeAccountId",
+      "must differ from prodAccountId: a copy in the same account protects nothing",
+      "<the failsafe account id>",
+    );
+  }
+
+  const principal = (
+    key: "prodRoleArn" | "failsafeRoleArn" | "breakGlassPrincipalArn",
+    required: boolean,
+    accountId: string,
+    kinds: string,
+    example: string,
+  ): string | undefined => {
+    const v = value(key);
+    if (v === undefined) {
+      if (required) {
+        bad(key, `is required for sides=${sides}`, example);
+      }
+      return undefined;
+    }
+    const match = new RegExp(`^arn:aws[a-z-]*:iam::(\\d{12}):(${kinds})/.+$`).exec(v);
+    if (!match) {
+      bad(key, `must be an IAM ${kinds.replace("|", " or ")} ARN`, example);
+    } else if (/^\d{12}$/.test(accountId) && match[1] !== accountId) {
+      bad(key, `is in account ${match[1] ?? "?"}, but must be in ${accountId}`, example);
+    }
+    return v;
+  };
+  const prodRoleArn = principal(
+    "prodRoleArn",
+    copy,
+    prodAccountId,
+    "role",
+    `arn:aws:iam::${prodAccountId}:role/rds-failsafe-deploy`,
+  );
+  const failsafeRoleArn = principal(
+    "failsafeRoleArn",
+    save,
+    failsafeAccountId,
+    "role",
+    `arn:aws:iam::${failsafeAccountId}:role/rds-failsafe-deploy`,
+  );
+  // The break-glass principal lives in the failsafe account: one in prod would hand the key's
+  // destruction back to the people the failsafe account protects against.
+  const breakGlassPrincipalArn = principal(
+    "breakGlassPrincipalArn",
+    save,
+    failsafeAccountId,
+    "role|user",
+    `arn:aws:iam::${failsafeAccountId}:role/break-glass`,
+  );
+
+  const selectionTagKey = text("selectionTagKey", "Failsafe");
+  const selectionTagValue = text("selectionTagValue", "True");
+  if (selectionTagKey.length > 128 || selectionTagKey.toLowerCase().startsWith("aws:")) {
+    bad(
+      "selectionTagKey",
+      "must be a tag key of at most 128 characters, not starting with aws:",
+      "Failsafe",
+    );
+  }
+  const retentionDays = int("retentionDays", 31, 1, "31");
+  const minCopies = int("minCopies", 7, 1, "7");
+  const freezeAfterHours = int("freezeAfterHours", 48, 25, "48");
+  const rpoHours = int("rpoHours", 26, 1, "26");
+  const intermediateKeepHours = int("intermediateKeepHours", 72, 1, "72");
+  const logRetentionDays = int("logRetentionDays", 90, 1, "90");
+  if (value("logRetentionDays") !== undefined && !LOG_RETENTION_DAYS.includes(logRetentionDays)) {
+    bad(
+      "logRetentionDays",
+      `must be one of CloudWatch's periods (${LOG_RETENTION_DAYS.join(", ")})`,
+      "90",
+    );
+  }
+  const schedule = (key: "prodSweepSchedule" | "failsafeSweepSchedule", hourly: boolean) => {
+    const v = text(key, "rate(1 hour)");
+    const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(v);
+    const cron = /^cron\(\S+( \S+){5}\)$/.test(v);
+    if (!rate && !cron) {
+      bad(key, "must be an EventBridge schedule expression, rate(…) or cron(…)", '"rate(1 hour)"');
+    } else if (hourly) {
+      const minutes = rate
+        ? Number(rate[1]) *
+          ({ minute: 1, minutes: 1, hour: 60, hours: 60, day: 1440, days: 1440 }[
+            rate[2] as string
+          ] ?? 0)
+        : undefined;
+      if (minutes === undefined || minutes > 60 || minutes < 1) {
+        bad(
+          key,
+          "must be rate(N minutes) or rate(1 hour): the RPO alarm expects a figure every hour",
+          '"rate(1 hour)"',
+        );
+      }
+    }
+    return v;
+  };
+  const prodSweepSchedule = schedule("prodSweepSchedule", false);
+  const failsafeSweepSchedule = schedule("failsafeSweepSchedule", true);
+  const notificationEmail = value("notificationEmail");
+  if (notificationEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(notificationEmail)) {
+    bad("notificationEmail", "must be an e-mail address", "ops@example.com");
+  }
+  const notifyOn = text("notifyOn", "failures") as StackConfig["notifyOn"];
+  if (notifyOn !== "failures" && notifyOn !== "all") {
+    bad("notifyOn", 'must be "failures" (default) or "all"', "failures");
+  }
+  const failsafeStack = value("failsafeStack");
+  if (failsafeStack !== undefined && !/^[\w.-]+\/[\w.-]+\/[\w.-]+$/.test(failsafeStack)) {
+    bad(
+      "failsafeStack",
+      "must be a stack reference organization/project/stack",
+      "acme/rds-failsafe/failsafe",
+    );
+  }
+
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
+  }
+  return {
+    sides,
+    region,
+    prodAccountId,
+    failsafeAccountId,
+    prodRoleArn,
+    failsafeRoleArn,
+    breakGlassPrincipalArn,
+    selectionTagKey,
+    selectionTagValue,
+    retentionDays,
+    minCopies,
+    freezeAfterHours,
+    rpoHours,
+    intermediateKeepHours,
+    prodSweepSchedule,
+    failsafeSweepSchedule,
+    logRetentionDays,
+    notificationEmail,
+    notifyOn,
+    failsafeStack,
+  };
+}

@@ -1,0 +1,210 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { ProdSettingsInput } from "../handlers/settings";
+import { SnapshotFunction } from "./function";
+import { policyDocument } from "./iam";
+import { transitKeyPolicy } from "./keys";
+import { Messaging } from "./messaging";
+import { NAMES } from "./names";
+import { automatedSnapshotCreatedPattern, managedSnapshotReadyPattern } from "./patterns";
+import { copyStatements, prodSweepStatements, shareStatements } from "./permissions";
+import { QueueWithDlq } from "./queue";
+
+export interface CopySideArgs {
+  /** Provider of the prod account (assumed role, allowedAccountIds = [prodAccountId]). */
+  readonly provider: aws.Provider;
+  readonly region: string;
+  readonly prodAccountId: string;
+  readonly failsafeAccountId: string;
+  /** The failsafe account's hand-off topic (fixed name, or read from the failsafe stack). */
+  readonly handoffTopicArn: pulumi.Input<string>;
+  /** Databases carrying this tag are protected. */
+  readonly selectionTagKey: string;
+  /** Matched ignoring case. */
+  readonly selectionTagValue: string;
+  /** Intermediate copies older than this are deleted by the sweep, except the newest per source. */
+  readonly intermediateKeepHours: number;
+  /** EventBridge schedule expression of the prod sweep. */
+  readonly sweepSchedule: string;
+  readonly logRetentionDays: number;
+  /** Optional e-mail subscription to the prod ops topic. */
+  readonly notificationEmail?: string;
+}
+
+/**
+ * The prod account's side: transit key, the two RDS event rules with their queues, and the copy,
+ * share and sweep functions.
+ */
+export class CopySide extends pulumi.ComponentResource {
+  readonly transitKeyArn: pulumi.Output<string>;
+  readonly opsTopicArn: pulumi.Output<string>;
+  readonly queueUrls: pulumi.Output<{
+    copy: string;
+    copyDlq: string;
+    share: string;
+    shareDlq: string;
+  }>;
+  readonly functionNames: pulumi.Output<string[]>;
+
+  constructor(name: string, args: CopySideArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("rds-failsafe:copy:CopySide", name, {}, opts);
+    if (!args.provider) {
+      throw new Error("CopySide: [provider] must be the prod account's aws.Provider");
+    }
+    const child = { parent: this, provider: args.provider };
+    const accounts = {
+      region: args.region,
+      prod: args.prodAccountId,
+      failsafe: args.failsafeAccountId,
+    };
+
+    const transitKey = new aws.kms.Key(
+      "transit",
+      {
+        description:
+          "rds-failsafe transit key: encrypts the intermediate copies shared with the failsafe account",
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: policyDocument(
+          transitKeyPolicy(args.region, args.prodAccountId, args.failsafeAccountId),
+        ),
+      },
+      // Never replace this key to "rotate" it (rotation is on): incremental cross-account copies
+      // need the previous copy under the same key.
+      child,
+    );
+    new aws.kms.Alias(
+      "transit",
+      { name: NAMES.keyAlias.transit, targetKeyId: transitKey.keyId },
+      child,
+    );
+
+    const messaging = new Messaging(
+      "prod-messaging",
+      {
+        provider: args.provider,
+        region: args.region,
+        account: args.prodAccountId,
+        keyAlias: NAMES.keyAlias.prodMessaging,
+        opsTopicName: NAMES.opsTopic.copy,
+        notificationEmail: args.notificationEmail,
+      },
+      { parent: this },
+    );
+    const alarmTopicArn = messaging.opsTopic.arn;
+
+    const settings: pulumi.Output<ProdSettingsInput> = pulumi.output({
+      region: args.region,
+      prodAccountId: args.prodAccountId,
+      failsafeAccountId: args.failsafeAccountId,
+      selectionTagKey: args.selectionTagKey,
+      selectionTagValue: args.selectionTagValue,
+      transitKmsKeyArn: transitKey.arn,
+      handoffTopicArn: args.handoffTopicArn,
+      intermediateKeepHours: args.intermediateKeepHours,
+    });
+
+    const rule = (ruleName: string, description: string, pattern: object) =>
+      new aws.cloudwatch.EventRule(
+        ruleName,
+        { name: `rds-failsafe-${ruleName}`, description, eventPattern: JSON.stringify(pattern) },
+        child,
+      );
+    const created = rule(
+      "automated-snapshot-created",
+      "Automated DB or cluster snapshot created: copy it if its database is tagged",
+      automatedSnapshotCreatedPattern(args.prodAccountId),
+    );
+    const ready = rule(
+      "managed-snapshot-ready",
+      "An rds-failsafe intermediate copy is available: share it with the failsafe account",
+      managedSnapshotReadyPattern(args.region, args.prodAccountId),
+    );
+
+    const common = { provider: args.provider, consumerTimeoutSeconds: 60, alarmTopicArn };
+    const copyQueue = new QueueWithDlq(
+      "copy",
+      { ...common, senderService: "events.amazonaws.com", senderArn: created.arn },
+      { parent: this },
+    );
+    const shareQueue = new QueueWithDlq(
+      "share",
+      { ...common, senderService: "events.amazonaws.com", senderArn: ready.arn },
+      { parent: this },
+    );
+    new aws.cloudwatch.EventTarget(
+      "automated-snapshot-created",
+      { rule: created.name, arn: copyQueue.queue.arn },
+      child,
+    );
+    new aws.cloudwatch.EventTarget(
+      "managed-snapshot-ready",
+      { rule: ready.name, arn: shareQueue.queue.arn },
+      child,
+    );
+
+    const fn = {
+      provider: args.provider,
+      account: args.prodAccountId,
+      side: "prod" as const,
+      settings,
+      logRetentionDays: args.logRetentionDays,
+      alarmTopicArn,
+    };
+    const functions = [
+      new SnapshotFunction(
+        "copy",
+        {
+          ...fn,
+          functionName: NAMES.fn.copy,
+          description: "Copies automated snapshots of tagged databases to intermediate copies",
+          entry: "copy",
+          statements: copyStatements(accounts),
+          // 4 invocations × 5 records: at most 20 copies started at once, RDS's in-flight limit.
+          trigger: { queue: copyQueue, batchSize: 5, maximumConcurrency: 4 },
+        },
+        { parent: this },
+      ),
+      new SnapshotFunction(
+        "share",
+        {
+          ...fn,
+          functionName: NAMES.fn.share,
+          description: "Shares intermediate copies with the failsafe account and hands them off",
+          entry: "share",
+          statements: shareStatements(accounts, args.handoffTopicArn),
+          trigger: { queue: shareQueue, batchSize: 10, maximumConcurrency: 2 },
+        },
+        { parent: this },
+      ),
+      new SnapshotFunction(
+        "prod-sweep",
+        {
+          ...fn,
+          functionName: NAMES.fn.prodSweep,
+          description: "Reconciles copies and shares missed by events; deletes old intermediates",
+          entry: "sweep",
+          statements: prodSweepStatements(accounts, args.handoffTopicArn),
+          trigger: { schedule: args.sweepSchedule },
+        },
+        { parent: this },
+      ),
+    ];
+
+    this.transitKeyArn = transitKey.arn;
+    this.opsTopicArn = alarmTopicArn;
+    this.queueUrls = pulumi.output({
+      copy: copyQueue.queue.url,
+      copyDlq: copyQueue.dlq.url,
+      share: shareQueue.queue.url,
+      shareDlq: shareQueue.dlq.url,
+    });
+    this.functionNames = pulumi.all(functions.map((f) => f.function.name));
+    this.registerOutputs({
+      transitKeyArn: this.transitKeyArn,
+      opsTopicArn: this.opsTopicArn,
+      queueUrls: this.queueUrls,
+      functionNames: this.functionNames,
+    });
+  }
+}

@@ -1,0 +1,95 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { policyDocument } from "./iam";
+
+export interface QueueWithDlqArgs {
+  /** Provider of the account the queues live in. */
+  readonly provider: aws.Provider;
+  /** Timeout of the consuming function: the visibility timeout is six times it (AWS guidance). */
+  readonly consumerTimeoutSeconds: number;
+  /** Deliveries before a message is parked in the DLQ. */
+  readonly maxReceiveCount?: number;
+  /** The AWS service allowed to send (events.amazonaws.com or sns.amazonaws.com)… */
+  readonly senderService: "events.amazonaws.com" | "sns.amazonaws.com";
+  /** …and only from this source ARN (rule or topic). */
+  readonly senderArn: pulumi.Input<string>;
+  /** Topic the DLQ-depth alarm notifies. */
+  readonly alarmTopicArn: pulumi.Input<string>;
+}
+
+/**
+ * An SQS queue feeding one Lambda, with a dead-letter queue (14 days, alarmed) and a queue policy
+ * that admits only the one EventBridge rule or SNS topic that feeds it. Both queues use SSE-SQS:
+ * EventBridge and SNS can deliver to it without access to a customer key.
+ */
+export class QueueWithDlq extends pulumi.ComponentResource {
+  readonly queue: aws.sqs.Queue;
+  readonly dlq: aws.sqs.Queue;
+  readonly dlqAlarm: aws.cloudwatch.MetricAlarm;
+
+  constructor(name: string, args: QueueWithDlqArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("rds-failsafe:queue:QueueWithDlq", name, {}, opts);
+    const child = { parent: this, provider: args.provider };
+
+    this.dlq = new aws.sqs.Queue(
+      `${name}-dlq`,
+      {
+        name: `rds-failsafe-${name}-dlq`,
+        sqsManagedSseEnabled: true,
+        messageRetentionSeconds: 14 * 86_400,
+      },
+      child,
+    );
+    this.queue = new aws.sqs.Queue(
+      name,
+      {
+        name: `rds-failsafe-${name}`,
+        sqsManagedSseEnabled: true,
+        visibilityTimeoutSeconds: 6 * args.consumerTimeoutSeconds,
+        messageRetentionSeconds: 4 * 86_400,
+        redrivePolicy: pulumi.jsonStringify({
+          deadLetterTargetArn: this.dlq.arn,
+          maxReceiveCount: args.maxReceiveCount ?? 5,
+        }),
+      },
+      child,
+    );
+    new aws.sqs.QueuePolicy(
+      name,
+      {
+        queueUrl: this.queue.url,
+        policy: policyDocument([
+          {
+            Sid: "OnlyTheFeedingSourceSends",
+            Effect: "Allow",
+            Principal: { Service: args.senderService },
+            Action: "sqs:SendMessage",
+            Resource: this.queue.arn,
+            Condition: { ArnEquals: { "aws:SourceArn": args.senderArn } },
+          },
+        ]),
+      },
+      child,
+    );
+    this.dlqAlarm = new aws.cloudwatch.MetricAlarm(
+      `${name}-dlq-depth`,
+      {
+        name: `rds-failsafe-${name}-dlq-not-empty`,
+        alarmDescription: `Messages for ${name} failed ${args.maxReceiveCount ?? 5} times and wait in the DLQ: fix the cause, then redrive.`,
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: this.dlq.name },
+        statistic: "Maximum",
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+        alarmActions: [args.alarmTopicArn],
+        okActions: [args.alarmTopicArn],
+      },
+      child,
+    );
+    this.registerOutputs({ queueUrl: this.queue.url, dlqUrl: this.dlq.url });
+  }
+}

@@ -1,0 +1,256 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { FailsafeSettingsInput } from "../handlers/settings";
+import { METRICS_NAMESPACE } from "../handlers/metrics";
+import { SnapshotFunction } from "./function";
+import { policyDocument } from "./iam";
+import { vaultKeyPolicy } from "./keys";
+import { Messaging } from "./messaging";
+import { handoffPublishers, NAMES } from "./names";
+import { managedSnapshotReadyPattern } from "./patterns";
+import { failsafeSweepStatements, retentionStatements, saveStatements } from "./permissions";
+import { QueueWithDlq } from "./queue";
+
+export interface SaveSideArgs {
+  /** Provider of the failsafe account (assumed role, allowedAccountIds = [failsafeAccountId]). */
+  readonly provider: aws.Provider;
+  readonly region: string;
+  readonly prodAccountId: string;
+  readonly failsafeAccountId: string;
+  /** The only principal that may schedule deletion of, or disable, the vault key. */
+  readonly breakGlassPrincipalArn: string;
+  readonly retentionDays: number;
+  readonly minCopies: number;
+  readonly freezeAfterHours: number;
+  /** The RPO alarm fires when a protected source's newest copy is older than this. */
+  readonly rpoHours: number;
+  /** EventBridge schedule expression of the failsafe sweep (at least hourly: the RPO alarm's period). */
+  readonly sweepSchedule: string;
+  readonly notifyOn: "failures" | "all";
+  readonly logRetentionDays: number;
+  readonly notificationEmail?: string;
+}
+
+/** Powertools Metrics adds this `service` dimension to every metric of the failsafe functions. */
+export const FAILSAFE_METRICS_SERVICE = "rds-failsafe-failsafe";
+
+/**
+ * The failsafe account's side: vault key, hand-off topic and queue, the save, retention and sweep
+ * functions, the RPO alarm and the ops topic.
+ */
+export class SaveSide extends pulumi.ComponentResource {
+  readonly vaultKeyArn: pulumi.Output<string>;
+  readonly handoffTopicArn: pulumi.Output<string>;
+  readonly opsTopicArn: pulumi.Output<string>;
+  readonly queueUrls: pulumi.Output<{
+    save: string;
+    saveDlq: string;
+    retention: string;
+    retentionDlq: string;
+  }>;
+  readonly functionNames: pulumi.Output<string[]>;
+
+  constructor(name: string, args: SaveSideArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("rds-failsafe:save:SaveSide", name, {}, opts);
+    if (!args.provider) {
+      throw new Error("SaveSide: [provider] must be the failsafe account's aws.Provider");
+    }
+    const child = { parent: this, provider: args.provider };
+    const accounts = {
+      region: args.region,
+      prod: args.prodAccountId,
+      failsafe: args.failsafeAccountId,
+    };
+
+    const vaultKey = new aws.kms.Key(
+      "vault",
+      {
+        description:
+          "rds-failsafe vault key: encrypts every failsafe copy; only break-glass may delete or disable it",
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: policyDocument(vaultKeyPolicy(args.failsafeAccountId, args.breakGlassPrincipalArn)),
+      },
+      child,
+    );
+    new aws.kms.Alias("vault", { name: NAMES.keyAlias.vault, targetKeyId: vaultKey.keyId }, child);
+
+    const publishers = handoffPublishers(args.prodAccountId);
+    const messaging = new Messaging(
+      "messaging",
+      {
+        provider: args.provider,
+        region: args.region,
+        account: args.failsafeAccountId,
+        keyAlias: NAMES.keyAlias.messaging,
+        opsTopicName: NAMES.opsTopic.save,
+        notificationEmail: args.notificationEmail,
+        crossAccountPublishers: publishers,
+      },
+      { parent: this },
+    );
+    const alarmTopicArn = messaging.opsTopic.arn;
+
+    const handoff = new aws.sns.Topic(
+      "handoff",
+      { name: NAMES.handoffTopic, kmsMasterKeyId: messaging.key.arn },
+      child,
+    );
+    new aws.sns.TopicPolicy(
+      "handoff",
+      {
+        arn: handoff.arn,
+        policy: policyDocument([
+          {
+            // The account as principal plus aws:PrincipalArn, not the role ARNs as principals: a
+            // re-created prod role then keeps working (a role principal is pinned to the role's
+            // unique id when the policy is saved).
+            Sid: "OnlyProdShareRolesPublish",
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${args.prodAccountId}:root` },
+            Action: "sns:Publish",
+            Resource: handoff.arn,
+            Condition: { ArnEquals: { "aws:PrincipalArn": publishers } },
+          },
+        ]),
+      },
+      child,
+    );
+
+    const common = { provider: args.provider, consumerTimeoutSeconds: 60, alarmTopicArn };
+    const saveQueue = new QueueWithDlq(
+      "save",
+      { ...common, senderService: "sns.amazonaws.com", senderArn: handoff.arn },
+      { parent: this },
+    );
+    new aws.sns.TopicSubscription(
+      "handoff-to-save",
+      { topic: handoff.arn, protocol: "sqs", endpoint: saveQueue.queue.arn },
+      child,
+    );
+    const ready = new aws.cloudwatch.EventRule(
+      "failsafe-copy-ready",
+      {
+        name: "rds-failsafe-failsafe-copy-ready",
+        description: "A failsafe copy finished: apply retention to its source",
+        eventPattern: JSON.stringify(
+          managedSnapshotReadyPattern(args.region, args.failsafeAccountId),
+        ),
+      },
+      child,
+    );
+    const retentionQueue = new QueueWithDlq(
+      "retention",
+      { ...common, senderService: "events.amazonaws.com", senderArn: ready.arn },
+      { parent: this },
+    );
+    new aws.cloudwatch.EventTarget(
+      "failsafe-copy-ready",
+      { rule: ready.name, arn: retentionQueue.queue.arn },
+      child,
+    );
+
+    const settings: pulumi.Output<FailsafeSettingsInput> = pulumi.output({
+      region: args.region,
+      prodAccountId: args.prodAccountId,
+      failsafeAccountId: args.failsafeAccountId,
+      vaultKmsKeyArn: vaultKey.arn,
+      handoffTopicArn: handoff.arn,
+      retentionDays: args.retentionDays,
+      minCopies: args.minCopies,
+      freezeAfterHours: args.freezeAfterHours,
+      rpoHours: args.rpoHours,
+      opsTopicArn: alarmTopicArn,
+      notifyOn: args.notifyOn,
+    });
+    const fn = {
+      provider: args.provider,
+      account: args.failsafeAccountId,
+      side: "failsafe" as const,
+      settings,
+      logRetentionDays: args.logRetentionDays,
+      alarmTopicArn,
+    };
+    const functions = [
+      new SnapshotFunction(
+        "save",
+        {
+          ...fn,
+          functionName: NAMES.fn.save,
+          description:
+            "Copies snapshots shared by prod into the failsafe account with the vault key",
+          entry: "save",
+          statements: saveStatements(accounts, alarmTopicArn),
+          // At most 20 copies started at once: RDS's in-flight copy limit per account and region.
+          trigger: { queue: saveQueue, batchSize: 5, maximumConcurrency: 4 },
+        },
+        { parent: this },
+      ),
+      new SnapshotFunction(
+        "retention",
+        {
+          ...fn,
+          functionName: NAMES.fn.retention,
+          description:
+            "Deletes failsafe copies past retention, keeping minCopies and frozen sources",
+          entry: "retention",
+          statements: retentionStatements(accounts),
+          trigger: { queue: retentionQueue, batchSize: 10, maximumConcurrency: 2 },
+        },
+        { parent: this },
+      ),
+      new SnapshotFunction(
+        "failsafe-sweep",
+        {
+          ...fn,
+          functionName: NAMES.fn.failsafeSweep,
+          description: "Saves shared snapshots missed by hand-offs; RPO metrics; retention",
+          entry: "sweep",
+          statements: failsafeSweepStatements(accounts, alarmTopicArn),
+          trigger: { schedule: args.sweepSchedule },
+        },
+        { parent: this },
+      ),
+    ];
+
+    new aws.cloudwatch.MetricAlarm(
+      "rpo",
+      {
+        name: "rds-failsafe-rpo-breach",
+        alarmDescription: `A protected database has no failsafe copy newer than ${args.rpoHours} h, or the failsafe sweep stopped reporting. The sweep's log names the sources (rpoBreaches).`,
+        namespace: METRICS_NAMESPACE,
+        metricName: "MaxNewestCopyAgeHours",
+        dimensions: { service: FAILSAFE_METRICS_SERVICE },
+        statistic: "Maximum",
+        period: 3600,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+        threshold: args.rpoHours,
+        comparisonOperator: "GreaterThanThreshold",
+        // No figures means the sweep is not running: that is a breach too.
+        treatMissingData: "breaching",
+        alarmActions: [alarmTopicArn],
+        okActions: [alarmTopicArn],
+      },
+      child,
+    );
+
+    this.vaultKeyArn = vaultKey.arn;
+    this.handoffTopicArn = handoff.arn;
+    this.opsTopicArn = alarmTopicArn;
+    this.queueUrls = pulumi.output({
+      save: saveQueue.queue.url,
+      saveDlq: saveQueue.dlq.url,
+      retention: retentionQueue.queue.url,
+      retentionDlq: retentionQueue.dlq.url,
+    });
+    this.functionNames = pulumi.all(functions.map((f) => f.function.name));
+    this.registerOutputs({
+      vaultKeyArn: this.vaultKeyArn,
+      handoffTopicArn: this.handoffTopicArn,
+      opsTopicArn: this.opsTopicArn,
+      queueUrls: this.queueUrls,
+      functionNames: this.functionNames,
+    });
+  }
+}

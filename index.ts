@@ -1,0 +1,106 @@
+/**
+ * rds-failsafe: config → providers → components → outputs. The only place that reads config.
+ *
+ * `sides` picks what this stack builds: `copy` (prod stack), `save` (failsafe stack, deploy it
+ * first) or `both` (one stack, two providers; see the README for why split stacks are safer).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import {
+  accountProvider,
+  CONFIG_KEYS,
+  CopySide,
+  NAMES,
+  parseStackConfig,
+  SaveSide,
+  topicArn,
+  type RawConfig,
+} from "./components";
+
+const cfg = new pulumi.Config();
+const config = parseStackConfig(
+  Object.fromEntries(CONFIG_KEYS.map((key) => [key, cfg.get(key)])) as RawConfig,
+);
+const tags = { Application: "rds-failsafe", ManagedBy: "pulumi", Stack: pulumi.getStack() };
+const common = {
+  region: config.region,
+  prodAccountId: config.prodAccountId,
+  failsafeAccountId: config.failsafeAccountId,
+  logRetentionDays: config.logRetentionDays,
+  notificationEmail: config.notificationEmail,
+};
+
+const buildSave = config.sides === "save" || config.sides === "both";
+const buildCopy = config.sides === "copy" || config.sides === "both";
+
+const save =
+  buildSave && config.failsafeRoleArn && config.breakGlassPrincipalArn
+    ? new SaveSide("save", {
+        ...common,
+        provider: accountProvider("failsafe", {
+          accountId: config.failsafeAccountId,
+          roleArn: config.failsafeRoleArn,
+          region: config.region,
+          tags: { ...tags, Side: "save" },
+        }),
+        breakGlassPrincipalArn: config.breakGlassPrincipalArn,
+        retentionDays: config.retentionDays,
+        minCopies: config.minCopies,
+        freezeAfterHours: config.freezeAfterHours,
+        rpoHours: config.rpoHours,
+        sweepSchedule: config.failsafeSweepSchedule,
+        notifyOn: config.notifyOn,
+      })
+    : undefined;
+
+/**
+ * The hand-off topic: from this program's save side, from the failsafe stack's outputs, or (its
+ * name being fixed) built from the failsafe account id. A referenced stack must say a topic of the
+ * configured failsafe account.
+ */
+function resolveHandoffTopicArn(): pulumi.Input<string> {
+  if (save) {
+    return save.handoffTopicArn;
+  }
+  const expected = topicArn(config.region, config.failsafeAccountId, NAMES.handoffTopic);
+  if (!config.failsafeStack) {
+    return expected;
+  }
+  return new pulumi.StackReference(config.failsafeStack)
+    .requireOutput("handoffTopicArn")
+    .apply((arn) => {
+      if (arn !== expected) {
+        throw new Error(
+          `${config.failsafeStack} exports handoffTopicArn ${String(arn)}, expected ${expected}: check rds-failsafe:failsafeAccountId and region`,
+        );
+      }
+      return expected;
+    });
+}
+
+const copy =
+  buildCopy && config.prodRoleArn
+    ? new CopySide("copy", {
+        ...common,
+        provider: accountProvider("prod", {
+          accountId: config.prodAccountId,
+          roleArn: config.prodRoleArn,
+          region: config.region,
+          tags: { ...tags, Side: "copy" },
+        }),
+        handoffTopicArn: resolveHandoffTopicArn(),
+        selectionTagKey: config.selectionTagKey,
+        selectionTagValue: config.selectionTagValue,
+        intermediateKeepHours: config.intermediateKeepHours,
+        sweepSchedule: config.prodSweepSchedule,
+      })
+    : undefined;
+
+export const sides = config.sides;
+export const handoffTopicArn = save?.handoffTopicArn;
+export const vaultKeyArn = save?.vaultKeyArn;
+export const transitKeyArn = copy?.transitKeyArn;
+export const opsTopicArns = { copy: copy?.opsTopicArn, save: save?.opsTopicArn };
+export const queueUrls = { copy: copy?.queueUrls, save: save?.queueUrls };
+export const lambdas = pulumi
+  .all([copy?.functionNames ?? [], save?.functionNames ?? []])
+  .apply(([a, b]) => [...a, ...b]);

@@ -1,0 +1,238 @@
+/**
+ * Evaluates the Pulumi program under mocks, in its own process (Pulumi config must be in place
+ * before the program first touches @pulumi/pulumi, so each stack mode needs a fresh process).
+ *
+ *   ts-node test/program/evaluate.ts '<config json>' <outDir> [stack]
+ *
+ * Writes <outDir>/resources.json (every resource: type, name, parent type, provider, inputs),
+ * <outDir>/outputs.json, and each CallbackFunction's archive under <outDir>/archives/<function>/.
+ * Mocks answer like AWS would for the values the program reads back (ARNs, URLs, ids), in the
+ * account of the resource's provider.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const [configJson = "{}", outDir = "bin/evaluate", stack = "test"] = process.argv.slice(2);
+const started = Date.now();
+const config = JSON.parse(configJson) as Record<string, string>;
+process.env.PULUMI_CONFIG = JSON.stringify(
+  Object.fromEntries(
+    Object.entries(config).map(([k, v]) => [k.includes(":") ? k : `rds-failsafe:${k}`, v]),
+  ),
+);
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import pulumi = require("@pulumi/pulumi");
+
+interface Recorded {
+  type: string;
+  name: string;
+  /** As Pulumi builds it: the types of every ancestor component, `$`-joined, then the type. */
+  urn: string;
+  parentType?: string;
+  provider?: string;
+  inputs: Record<string, unknown>;
+  state: Record<string, unknown>;
+}
+
+const resources: Recorded[] = [];
+const parents = new Map<string, { type: string; name: string } | undefined>();
+const providerAccounts = new Map<string, string>();
+let counter = 0;
+
+function accountOf(provider: string | undefined): string {
+  // provider refs look like urn:pulumi:stack::project::pulumi:providers:aws::<name>::<id>
+  const name = provider?.split("::")[3];
+  return (name && providerAccounts.get(name)) ?? "000000000000";
+}
+
+/** What AWS would give back for the attributes the program reads. */
+function synthesize(type: string, name: string, inputs: Record<string, unknown>, account: string) {
+  const region = config.region ?? "eu-west-1";
+  const id = `${name}-${(counter += 1)}`;
+  const physical = (inputs.name as string | undefined) ?? id;
+  const state: Record<string, unknown> = { ...inputs };
+  switch (type) {
+    case "aws:kms/key:Key":
+      state.keyId = `00000000-0000-0000-0000-${String(counter).padStart(12, "0")}`;
+      state.arn = `arn:aws:kms:${region}:${account}:key/${state.keyId as string}`;
+      break;
+    case "aws:sns/topic:Topic":
+      state.arn = `arn:aws:sns:${region}:${account}:${physical}`;
+      break;
+    case "aws:sqs/queue:Queue":
+      state.arn = `arn:aws:sqs:${region}:${account}:${physical}`;
+      state.url = `https://sqs.${region}.amazonaws.com/${account}/${physical}`;
+      break;
+    case "aws:iam/role:Role":
+      state.arn = `arn:aws:iam::${account}:role/${physical}`;
+      break;
+    case "aws:lambda/function:Function":
+      state.arn = `arn:aws:lambda:${region}:${account}:function:${physical}`;
+      break;
+    case "aws:cloudwatch/logGroup:LogGroup":
+      state.arn = `arn:aws:logs:${region}:${account}:log-group:${physical}`;
+      break;
+    case "aws:cloudwatch/eventRule:EventRule":
+      state.arn = `arn:aws:events:${region}:${account}:rule/${physical}`;
+      break;
+    default:
+      state.arn = `arn:aws:mock:${region}:${account}:${physical}`;
+  }
+  return { id: type === "aws:iam/role:Role" ? physical : id, state };
+}
+
+pulumi.runtime.setMocks(
+  {
+    newResource(args) {
+      if (args.type === "pulumi:providers:aws") {
+        // The engine hands providers their nested inputs JSON-encoded; decode them for the record.
+        for (const [k, v] of Object.entries(args.inputs as Record<string, unknown>)) {
+          if (typeof v === "string" && /^[[{]/.test(v)) {
+            (args.inputs as Record<string, unknown>)[k] = JSON.parse(v) as unknown;
+          }
+        }
+        const ids = args.inputs.allowedAccountIds as string[] | undefined;
+        providerAccounts.set(args.name, ids?.[0] ?? "");
+      }
+      if (args.type === "pulumi:pulumi:StackReference") {
+        const outputs = JSON.parse(process.env.MOCK_STACK_OUTPUTS ?? "{}") as Record<
+          string,
+          unknown
+        >;
+        return { id: args.name, state: { name: args.name, outputs } };
+      }
+      const result = synthesize(
+        args.type,
+        args.name,
+        args.inputs as Record<string, unknown>,
+        accountOf(args.provider),
+      );
+      resources.push({
+        type: args.type,
+        name: args.name,
+        urn: urnOf(args.type, args.name),
+        parentType: parents.get(`${args.type}::${args.name}`)?.type,
+        provider: args.provider?.split("::")[3],
+        inputs: args.inputs as Record<string, unknown>,
+        state: result.state,
+      });
+      return result;
+    },
+    call(args) {
+      throw new Error(`the program made a call the mocks do not know: ${args.token}`);
+    },
+  },
+  "rds-failsafe",
+  stack,
+  false,
+);
+
+function urnOf(type: string, name: string): string {
+  const chain = [type];
+  for (let p = parents.get(`${type}::${name}`); p; p = parents.get(`${p.type}::${p.name}`)) {
+    chain.unshift(p.type);
+  }
+  return `urn:pulumi:${stack}::rds-failsafe::${chain.join("$")}::${name}`;
+}
+
+async function main(): Promise<void> {
+  // As the Pulumi runtime does: the program runs inside the root stack resource.
+  const program = (await pulumi.runtime.runInPulumiStack(async () => {
+    // Record each resource's parent component type (mock resource args do not carry it).
+    pulumi.runtime.registerStackTransformation((args) => {
+      const parent = args.opts.parent as { __pulumiType?: string; __name?: string } | undefined;
+      parents.set(
+        `${args.type}::${args.name}`,
+        parent?.__pulumiType && parent.__pulumiType !== "pulumi:pulumi:Stack"
+          ? { type: parent.__pulumiType, name: parent.__name ?? "" }
+          : undefined,
+      );
+      return undefined;
+    });
+    return (await import("../../index")) as Record<string, unknown>;
+  })) as Record<string, unknown>;
+  const outputs: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(program ?? {})) {
+    outputs[key] = await resolve(value);
+  }
+  // Serialization of Lambda code finishes after the constructors: wait until registrations stop.
+  let seen = -1;
+  while (seen !== resources.length) {
+    seen = resources.length;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  fs.mkdirSync(path.join(outDir, "archives"), { recursive: true });
+  const plain: unknown[] = [];
+  for (const r of resources) {
+    if (r.type === "aws:lambda/function:Function") {
+      await writeArchive(r.inputs.code, path.join(outDir, "archives", String(r.inputs.name)));
+    }
+    plain.push({ ...r, inputs: await plainValue(r.inputs), state: undefined });
+  }
+  fs.writeFileSync(path.join(outDir, "resources.json"), JSON.stringify(plain, null, 2));
+  fs.writeFileSync(path.join(outDir, "outputs.json"), JSON.stringify(outputs, null, 2));
+  fs.writeFileSync(
+    path.join(outDir, "timing.json"),
+    JSON.stringify({ evaluationMs: Date.now() - started }),
+  );
+}
+
+async function resolve(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) {
+    return resolve(await new Promise((r) => (value as pulumi.Output<unknown>).apply((v) => r(v))));
+  }
+  if (Array.isArray(value)) {
+    return Promise.all(value.map(resolve));
+  }
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolve(v)])),
+    );
+  }
+  return value;
+}
+
+function isAsset(value: unknown): boolean {
+  return pulumi.asset.Archive.isInstance(value) || pulumi.asset.Asset.isInstance(value);
+}
+
+/** Inputs as JSON: assets become a marker (the archive is written separately). */
+async function plainValue(value: unknown): Promise<unknown> {
+  if (isAsset(value)) {
+    return "<asset>";
+  }
+  if (Array.isArray(value)) {
+    return Promise.all(value.map(plainValue));
+  }
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await plainValue(v)])),
+    );
+  }
+  return value;
+}
+
+async function writeArchive(code: unknown, dir: string): Promise<void> {
+  const archive = code as { assets?: Promise<Record<string, unknown>> | Record<string, unknown> };
+  const assets = (await archive.assets) ?? {};
+  for (const [name, asset] of Object.entries(assets)) {
+    const target = path.join(dir, name);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const a = asset as { text?: Promise<string>; path?: Promise<string> };
+    const text = await a.text;
+    if (text !== undefined) {
+      fs.writeFileSync(target, text);
+      continue;
+    }
+    const source = await a.path;
+    if (source !== undefined) {
+      fs.cpSync(source, target, { recursive: true });
+    }
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+});

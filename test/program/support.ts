@@ -1,0 +1,101 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+export interface ResourceRecord {
+  readonly type: string;
+  readonly name: string;
+  readonly urn: string;
+  readonly parentType?: string;
+  readonly provider?: string;
+  readonly inputs: Record<string, unknown>;
+}
+
+export interface Evaluation {
+  readonly resources: ResourceRecord[];
+  readonly outputs: Record<string, unknown>;
+  readonly archivesDir: string;
+  readonly evaluationMs: number;
+}
+
+export const PROD = "111111111111";
+export const FAILSAFE = "222222222222";
+
+/** A valid configuration for each stack mode (the placeholders of Pulumi.<stack>.yaml). */
+export function baseConfig(sides: "copy" | "save" | "both"): Record<string, string> {
+  return {
+    sides,
+    region: "eu-west-1",
+    prodAccountId: PROD,
+    failsafeAccountId: FAILSAFE,
+    ...(sides !== "save" ? { prodRoleArn: `arn:aws:iam::${PROD}:role/rds-failsafe-deploy` } : {}),
+    ...(sides !== "copy"
+      ? {
+          failsafeRoleArn: `arn:aws:iam::${FAILSAFE}:role/rds-failsafe-deploy`,
+          breakGlassPrincipalArn: `arn:aws:iam::${FAILSAFE}:role/break-glass`,
+        }
+      : {}),
+  };
+}
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const cache = new Map<string, Evaluation>();
+
+/**
+ * Runs the program under mocks in a child process (test/program/evaluate.ts) and reads back what it
+ * registered. Throws with the program's stderr when it fails (e.g. a config error).
+ */
+export function evaluateProgram(
+  config: Record<string, string>,
+  stackOutputs: Record<string, unknown> = {},
+): Evaluation {
+  const key = JSON.stringify([config, stackOutputs]);
+  const cached = cache.get(key);
+  if (cached) {
+    return cached;
+  }
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "rds-failsafe-eval-"));
+  const run = spawnSync(
+    process.execPath,
+    [
+      "-r",
+      "ts-node/register/transpile-only",
+      path.join(ROOT, "test", "program", "evaluate.ts"),
+      JSON.stringify(config),
+      outDir,
+    ],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, MOCK_STACK_OUTPUTS: JSON.stringify(stackOutputs) },
+      timeout: 120_000,
+    },
+  );
+  if (run.status !== 0) {
+    throw new Error(`program failed under mocks:\n${run.stderr}${run.stdout}`);
+  }
+  const read = (file: string) =>
+    JSON.parse(fs.readFileSync(path.join(outDir, file), "utf8")) as unknown;
+  const evaluation: Evaluation = {
+    resources: read("resources.json") as ResourceRecord[],
+    outputs: read("outputs.json") as Record<string, unknown>,
+    archivesDir: path.join(outDir, "archives"),
+    evaluationMs: (read("timing.json") as { evaluationMs: number }).evaluationMs,
+  };
+  cache.set(key, evaluation);
+  return evaluation;
+}
+
+export const ofType = (e: Evaluation, type: string) => e.resources.filter((r) => r.type === type);
+
+/** Parses a policy-document input (JSON string) into its statements. */
+export function statementsOf(policy: unknown): Record<string, unknown>[] {
+  const doc = (typeof policy === "string" ? JSON.parse(policy) : policy) as {
+    Statement: Record<string, unknown> | Record<string, unknown>[];
+  };
+  return Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+}
+
+export const asArray = <T>(v: T | T[] | undefined): T[] =>
+  v === undefined ? [] : Array.isArray(v) ? v : [v];
