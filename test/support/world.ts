@@ -172,8 +172,9 @@ export async function createWorld(options: WorldOptions = {}) {
         }
       }
     },
-    prodSide,
-    failsafeSide,
+    /** The handlers the deliver* helpers call; the serialized-code test swaps in deployed code. */
+    prodSide: prodSide as Pick<typeof prodSide, "copy" | "share" | "sweep">,
+    failsafeSide: failsafeSide as Pick<typeof failsafeSide, "save" | "retention" | "sweep">,
     /** Moves the handlers' clock forward. */
     advanceHours(hours: number): void {
       now = new Date(now.getTime() + hours * 3_600_000);
@@ -265,7 +266,7 @@ export async function createWorld(options: WorldOptions = {}) {
           ? EVENT_IDS.automatedInstanceSnapshotCreated
           : EVENT_IDS.automatedClusterSnapshotCreated;
       const body = event(PROD_ACCOUNT, eventId, snapshot);
-      return prodSide.copy(sqsEvent(Array.from({ length: times }, () => body)));
+      return world.prodSide.copy(sqsEvent(Array.from({ length: times }, () => body)));
     },
 
     /** EventBridge → SQS → share: "copy finished" for the intermediate copies in prod. */
@@ -276,7 +277,7 @@ export async function createWorld(options: WorldOptions = {}) {
       const bodies = managed.flatMap((s) =>
         Array.from({ length: times }, () => event(PROD_ACCOUNT, EVENT_IDS.snapshotCopyFinished, s)),
       );
-      return prodSide.share(sqsEvent(bodies));
+      return world.prodSide.share(sqsEvent(bodies));
     },
 
     /** SNS → SQS → save: drains the real save queue the hand-off topic delivered to. */
@@ -298,7 +299,7 @@ export async function createWorld(options: WorldOptions = {}) {
         }
       }
       const repeated = bodies.flatMap((b) => Array.from({ length: times }, () => b));
-      const result = await failsafeSide.save(sqsEvent(repeated));
+      const result = await world.failsafeSide.save(sqsEvent(repeated));
       return { handoffs: bodies.length, result };
     },
 
@@ -307,7 +308,7 @@ export async function createWorld(options: WorldOptions = {}) {
       const copies = (await world.manualSnapshots(failsafe, kind)).filter((s) =>
         s.id.startsWith("failsafe-"),
       );
-      return failsafeSide.retention(
+      return world.failsafeSide.retention(
         sqsEvent(copies.map((s) => event(FAILSAFE_ACCOUNT, EVENT_IDS.snapshotCopyFinished, s))),
       );
     },
