@@ -13,13 +13,10 @@ import {
   parseStackConfig,
   SaveSide,
   topicArn,
-  type RawConfig,
 } from "./components";
 
 const cfg = new pulumi.Config();
-const config = parseStackConfig(
-  Object.fromEntries(CONFIG_KEYS.map((key) => [key, cfg.get(key)])) as RawConfig,
-);
+const config = parseStackConfig(Object.fromEntries(CONFIG_KEYS.map((key) => [key, cfg.get(key)])));
 const tags = { Application: "rds-failsafe", ManagedBy: "pulumi", Stack: pulumi.getStack() };
 const common = {
   region: config.region,

@@ -10,12 +10,7 @@ import { createLogger } from "./log";
 import { powertoolsMetrics } from "./metrics";
 import { retentionHandler } from "./retention";
 import { saveHandler } from "./save";
-import {
-  parseFailsafeSettings,
-  type FailsafeSettingsInput,
-  settingsFromEnv,
-  SETTINGS_ENV,
-} from "./settings";
+import { parseFailsafeSettings, type FailsafeSettingsInput, settingsFromEnv } from "./settings";
 
 export type { FailsafeSettingsInput } from "./settings";
 
@@ -41,7 +36,7 @@ export function failsafeHandlers(
 
 export type FailsafeHandlers = ReturnType<typeof failsafeHandlers>;
 
-/** What the deployed Lambda calls once per cold start: settings from {@link SETTINGS_ENV}. */
+/** What the deployed Lambda calls once per cold start: settings from RDS_FAILSAFE_SETTINGS. */
 export function failsafeHandlersFromEnv(): FailsafeHandlers {
   return failsafeHandlers(settingsFromEnv() as Parameters<typeof failsafeHandlers>[0]);
 }

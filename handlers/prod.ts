@@ -9,12 +9,7 @@ import { CLIENT_DEFAULTS, type Injected, type ProdDeps } from "./context";
 import { copyHandler } from "./copy";
 import { createLogger } from "./log";
 import { prodSweepHandler } from "./prod-sweep";
-import {
-  parseProdSettings,
-  type ProdSettingsInput,
-  settingsFromEnv,
-  SETTINGS_ENV,
-} from "./settings";
+import { parseProdSettings, type ProdSettingsInput, settingsFromEnv } from "./settings";
 import { shareHandler } from "./share";
 
 export type { ProdSettingsInput } from "./settings";
@@ -33,7 +28,7 @@ export function prodHandlers(input: ProdSettingsInput, inject: Injected<ProdDeps
 
 export type ProdHandlers = ReturnType<typeof prodHandlers>;
 
-/** What the deployed Lambda calls once per cold start: settings from {@link SETTINGS_ENV}. */
+/** What the deployed Lambda calls once per cold start: settings from RDS_FAILSAFE_SETTINGS. */
 export function prodHandlersFromEnv(): ProdHandlers {
   return prodHandlers(settingsFromEnv() as Parameters<typeof prodHandlers>[0]);
 }

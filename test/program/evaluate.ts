@@ -29,6 +29,8 @@ interface Recorded {
   name: string;
   /** As Pulumi builds it: the types of every ancestor component, `$`-joined, then the type. */
   urn: string;
+  /** The parent component's URN, when it has one. */
+  parent?: string;
   parentType?: string;
   provider?: string;
   inputs: Record<string, unknown>;
@@ -82,7 +84,7 @@ function synthesize(type: string, name: string, inputs: Record<string, unknown>,
   return { id: type === "aws:iam/role:Role" ? physical : id, state };
 }
 
-pulumi.runtime.setMocks(
+void pulumi.runtime.setMocks(
   {
     newResource(args) {
       if (args.type === "pulumi:providers:aws") {
@@ -112,6 +114,7 @@ pulumi.runtime.setMocks(
         type: args.type,
         name: args.name,
         urn: urnOf(args.type, args.name),
+        parent: parentUrn(args.type, args.name),
         parentType: parents.get(`${args.type}::${args.name}`)?.type,
         provider: args.provider?.split("::")[3],
         inputs: args.inputs as Record<string, unknown>,
@@ -127,6 +130,11 @@ pulumi.runtime.setMocks(
   stack,
   false,
 );
+
+function parentUrn(type: string, name: string): string | undefined {
+  const p = parents.get(`${type}::${name}`);
+  return p ? urnOf(p.type, p.name) : undefined;
+}
 
 function urnOf(type: string, name: string): string {
   const chain = [type];
@@ -168,7 +176,7 @@ async function main(): Promise<void> {
     if (r.type === "aws:lambda/function:Function") {
       await writeArchive(r.inputs.code, path.join(outDir, "archives", String(r.inputs.name)));
     }
-    plain.push({ ...r, inputs: await plainValue(r.inputs), state: undefined });
+    plain.push({ ...r, inputs: await plainValue(r.inputs), state: await plainValue(r.state) });
   }
   fs.writeFileSync(path.join(outDir, "resources.json"), JSON.stringify(plain, null, 2));
   fs.writeFileSync(path.join(outDir, "outputs.json"), JSON.stringify(outputs, null, 2));
@@ -180,7 +188,7 @@ async function main(): Promise<void> {
 
 async function resolve(value: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
-    return resolve(await new Promise((r) => (value as pulumi.Output<unknown>).apply((v) => r(v))));
+    return resolve(await new Promise((r) => value.apply((v) => r(v))));
   }
   if (Array.isArray(value)) {
     return Promise.all(value.map(resolve));

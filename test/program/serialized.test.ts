@@ -68,12 +68,12 @@ describe("deployed Lambda code (serialized archives) on the emulator", function 
       copy: sqs("rds-failsafe-copy"),
       share: sqs("rds-failsafe-share"),
       sweep: () => fn("rds-failsafe-prod-sweep").invoke(null),
-    } as World["prodSide"];
+    };
     world.failsafeSide = {
       save: sqs("rds-failsafe-save"),
       retention: sqs("rds-failsafe-retention"),
       sweep: () => fn("rds-failsafe-failsafe-sweep").invoke(null),
-    } as World["failsafeSide"];
+    };
   });
 
   afterEach(() => {

@@ -2,14 +2,18 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { MockResource } from "../../policy/run";
 
 export interface ResourceRecord {
   readonly type: string;
   readonly name: string;
   readonly urn: string;
+  readonly parent?: string;
   readonly parentType?: string;
   readonly provider?: string;
   readonly inputs: Record<string, unknown>;
+  /** What the mocks answered: the inputs plus ARNs, URLs and ids as AWS would. */
+  readonly state: Record<string, unknown>;
 }
 
 export interface Evaluation {
@@ -99,3 +103,34 @@ export function statementsOf(policy: unknown): Record<string, unknown>[] {
 
 export const asArray = <T>(v: T | T[] | undefined): T[] =>
   v === undefined ? [] : Array.isArray(v) ? v : [v];
+
+/**
+ * The recorded resources as the policy pack sees them in `pulumi preview`: props are the mocked
+ * outputs (inputs plus ARNs), each with its provider's inputs and its parent's URN. Component
+ * resources are included (stack policies read the parent chain), providers are not resources here.
+ */
+export function policyResources(e: Evaluation): MockResource[] {
+  const providers = new Map(ofType(e, "pulumi:providers:aws").map((p) => [p.name, p]));
+  return e.resources
+    .filter((r) => !r.type.startsWith("pulumi:"))
+    .map((r) => {
+      const provider = r.provider ? providers.get(r.provider) : undefined;
+      return {
+        type: r.type,
+        name: r.name,
+        urn: r.urn,
+        props: r.state,
+        ...(r.parent ? { parent: r.parent } : {}),
+        ...(provider
+          ? {
+              provider: {
+                type: provider.type,
+                name: provider.name,
+                urn: provider.urn,
+                props: provider.inputs,
+              },
+            }
+          : {}),
+      };
+    });
+}
