@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SETTINGS_ENV } from "../handlers/settings";
+import { anyAboveZeroAlarm } from "./alarms";
 import { excludedPackages, lambdaBundle, type Side } from "./bundle";
 import { lambdaAssumeRolePolicy, policyDocument, type Statement } from "./iam";
 import type { QueueWithDlq } from "./queue";
@@ -183,22 +184,16 @@ export class SnapshotFunction extends pulumi.ComponentResource {
       );
     }
 
-    new aws.cloudwatch.MetricAlarm(
+    anyAboveZeroAlarm(
       `${name}-errors`,
       {
         name: `${args.functionName}-errors`,
-        alarmDescription: `${args.functionName} failed (an invocation threw or timed out); see ${args.functionName}'s logs.`,
+        description: `${args.functionName} failed (an invocation threw or timed out); see ${args.functionName}'s logs.`,
         namespace: "AWS/Lambda",
         metricName: "Errors",
         dimensions: { FunctionName: this.function.name },
         statistic: "Sum",
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-        alarmActions: [args.alarmTopicArn],
-        okActions: [args.alarmTopicArn],
+        topicArn: args.alarmTopicArn,
       },
       child,
     );

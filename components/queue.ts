@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { anyAboveZeroAlarm } from "./alarms";
 import { policyDocument } from "./iam";
 
 export interface QueueWithDlqArgs {
@@ -71,22 +72,16 @@ export class QueueWithDlq extends pulumi.ComponentResource {
       },
       child,
     );
-    this.dlqAlarm = new aws.cloudwatch.MetricAlarm(
+    this.dlqAlarm = anyAboveZeroAlarm(
       `${name}-dlq-depth`,
       {
         name: `rds-failsafe-${name}-dlq-not-empty`,
-        alarmDescription: `Messages for ${name} failed ${args.maxReceiveCount ?? 5} times and wait in the DLQ: fix the cause, then redrive.`,
+        description: `Messages for ${name} failed ${args.maxReceiveCount ?? 5} times and wait in the DLQ: fix the cause, then redrive.`,
         namespace: "AWS/SQS",
         metricName: "ApproximateNumberOfMessagesVisible",
         dimensions: { QueueName: this.dlq.name },
         statistic: "Maximum",
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-        alarmActions: [args.alarmTopicArn],
-        okActions: [args.alarmTopicArn],
+        topicArn: args.alarmTopicArn,
       },
       child,
     );
