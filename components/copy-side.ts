@@ -8,7 +8,7 @@ import { Messaging } from "./messaging";
 import { NAMES } from "./names";
 import { automatedSnapshotCreatedPattern, managedSnapshotReadyPattern } from "./patterns";
 import { copyStatements, prodSweepStatements, shareStatements } from "./permissions";
-import { QueueWithDlq } from "./queue";
+import { COPY_QUEUE_MAX_RECEIVES, QueueWithDlq } from "./queue";
 
 export interface CopySideArgs {
   /** Provider of the prod account (assumed role, allowedAccountIds = [prodAccountId]). */
@@ -124,7 +124,12 @@ export class CopySide extends pulumi.ComponentResource {
     const common = { provider: args.provider, consumerTimeoutSeconds: 60, alarmTopicArn };
     const copyQueue = new QueueWithDlq(
       "copy",
-      { ...common, senderService: "events.amazonaws.com", senderArn: created.arn },
+      {
+        ...common,
+        senderService: "events.amazonaws.com",
+        senderArn: created.arn,
+        maxReceiveCount: COPY_QUEUE_MAX_RECEIVES,
+      },
       { parent: this },
     );
     const shareQueue = new QueueWithDlq(

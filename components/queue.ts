@@ -3,6 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { anyAboveZeroAlarm } from "./alarms";
 import { policyDocument } from "./iam";
 
+/**
+ * A copy refused because ~20 copies are already in flight (SnapshotQuotaExceeded) is retried
+ * every visibility timeout (6 min); 24 receives keep retrying for 2.4 h, long enough for a burst
+ * of hundreds of databases to drain, before the message is parked in the DLQ. (The hourly sweeps
+ * would still copy anything parked.)
+ */
+export const COPY_QUEUE_MAX_RECEIVES = 24;
+
 export interface QueueWithDlqArgs {
   /** Provider of the account the queues live in. */
   readonly provider: aws.Provider;

@@ -9,7 +9,7 @@ import { Messaging } from "./messaging";
 import { handoffPublishers, NAMES } from "./names";
 import { managedSnapshotReadyPattern } from "./patterns";
 import { failsafeSweepStatements, retentionStatements, saveStatements } from "./permissions";
-import { QueueWithDlq } from "./queue";
+import { COPY_QUEUE_MAX_RECEIVES, QueueWithDlq } from "./queue";
 
 export interface SaveSideArgs {
   /** Provider of the failsafe account (assumed role, allowedAccountIds = [failsafeAccountId]). */
@@ -120,7 +120,13 @@ export class SaveSide extends pulumi.ComponentResource {
     const common = { provider: args.provider, consumerTimeoutSeconds: 60, alarmTopicArn };
     const saveQueue = new QueueWithDlq(
       "save",
-      { ...common, senderService: "sns.amazonaws.com", senderArn: handoff.arn },
+      {
+        ...common,
+        senderService: "sns.amazonaws.com",
+        senderArn: handoff.arn,
+        // The same in-flight copy limit applies to the failsafe account's copies.
+        maxReceiveCount: COPY_QUEUE_MAX_RECEIVES,
+      },
       { parent: this },
     );
     new aws.sns.TopicSubscription(

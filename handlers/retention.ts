@@ -146,7 +146,14 @@ export function retentionHandler(
         );
       }
       const copies: SnapshotInfo[] = [];
-      for await (const copy of snapshots(deps).listSnapshots(snapshot.kind, "manual")) {
+      // A copy keeps its database's identifier: listing by it reads one source's snapshots, not
+      // the whole account's (AWS pages by 100), and the tags then decide which are this source's.
+      const listing = snapshots(deps).listSnapshots(
+        snapshot.kind,
+        "manual",
+        info.sourceId || undefined,
+      );
+      for await (const copy of listing) {
         if (sourceKeyOf(copy) === key) {
           copies.push(copy);
         }

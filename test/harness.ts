@@ -98,3 +98,24 @@ async function createAccountClients(accountId: string): Promise<AccountClients> 
     sts.destroy();
   }
 }
+
+/** The run-time knobs of test/emulator/extensions.py (6. and 7.); a reset clears them. */
+export interface EmulatorLimits {
+  /** Copies report `creating` for this many seconds (wall clock). */
+  readonly copySeconds?: number;
+  /** Copies in flight per account and region before SnapshotQuotaExceeded. */
+  readonly copyLimit?: number;
+  /** Manual snapshots per kind, account and region before SnapshotQuotaExceeded. */
+  readonly manualSnapshotQuota?: number;
+}
+
+export async function setEmulatorLimits(limits: EmulatorLimits): Promise<void> {
+  const response = await fetch(`${emulatorEndpoint()}/moto-api/config`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ rds_failsafe: limits }),
+  });
+  if (!response.ok) {
+    throw new Error(`moto config failed: HTTP ${response.status} ${await response.text()}`);
+  }
+}

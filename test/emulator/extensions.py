@@ -41,6 +41,25 @@ happens for a snapshot shared from another account (the pages are cited at the c
 5. ``RDSBackend._validate_kms_key``: a ``KmsKeyId`` alias that does not exist is
    ``KMSKeyNotAccessibleFault`` (moto: HTTP 500), for every caller.
 
+6. Copy duration and copies in flight (off by default; set at run time with
+   ``POST /moto-api/config {"rds_failsafe": {"copySeconds": S, "copyLimit": L}}``, cleared by
+   ``/moto-api/reset``). A snapshot made by ``CopyDBSnapshot`` / ``CopyDBClusterSnapshot``
+   reports ``creating`` until S seconds (wall clock) after the call, then ``available``
+   (moto: ``available`` at once). A copy whose source is not ``available`` is
+   ``InvalidDBSnapshotState`` / ``InvalidDBClusterSnapshotStateFault``. With L set, a copy
+   started while L copies of the caller's account and region are ``creating`` is
+   ``SnapshotQuotaExceeded`` -- the code RDS answers when too many copies are in progress
+   ("Cannot copy more than 5 snapshots across regions", pbudzon/aws-maintenance#19); the RDS
+   user guide puts the limit at 20 copies in progress per account and destination region.
+7. Manual snapshot quota (``{"rds_failsafe": {"manualSnapshotQuota": Q}}``): creating or
+   copying a DB snapshot (cluster snapshot) when the caller already holds Q *manual* ones of
+   that kind is ``SnapshotQuotaExceeded`` "Cannot create more than Q manual snapshots"
+   (AWS's message, pbudzon/aws-maintenance#12; the default quota is 100 per kind and
+   region). Automated and shared snapshots do not count, as in AWS. moto's own check
+   (``MOTO_RDS_SNAPSHOT_LIMIT``, fixed at start, default 1000, counting automated snapshots
+   too) is switched off: at 1,000 databases it refused the intermediate copies.
+   The "target exists" check comes first, as in moto (AWS does not document the order).
+
 The fault codes for 2 and 3 are not documented; ``InvalidParameterValue`` is what RDS
 returns for the analogous cross-Region case. Not emulated: key policies and grants,
 cross-Region shared copies, snapshot states other than ``available``.
@@ -48,10 +67,12 @@ cross-Region shared copies, snapshot states other than ``available``.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from moto.core.responses import ActionResult
 from moto.kms.models import kms_backends
+from moto.moto_api._internal.models import MotoAPIBackend
 from moto.rds.exceptions import (
     DBClusterSnapshotAlreadyExistsError,
     DBClusterSnapshotNotFoundError,
@@ -193,6 +214,133 @@ def _describe(response: RDSResponse, resource_type: type, parent_param: str, id_
     return result
 
 
+# 6. and 7.: run-time knobs, set through /moto-api/config and cleared by /moto-api/reset.
+_LIMITS: dict[str, float] = {}
+_KNOBS = ("copySeconds", "copyLimit", "manualSnapshotQuota")
+
+
+def _apply_limits() -> None:
+    orig_set_config = MotoAPIBackend.set_config
+    orig_get_config = MotoAPIBackend.get_config
+    orig_reset = MotoAPIBackend.reset
+
+    def set_config(self, config):
+        knobs = config.get("rds_failsafe")
+        if isinstance(knobs, dict):
+            _LIMITS.clear()
+            _LIMITS.update({k: float(knobs[k]) for k in _KNOBS if knobs.get(k) is not None})
+        return orig_set_config(self, config)
+
+    def get_config(self):
+        return {**orig_get_config(self), "rds_failsafe": dict(_LIMITS)}
+
+    def reset(self):
+        _LIMITS.clear()
+        return orig_reset(self)
+
+    MotoAPIBackend.set_config = set_config
+    MotoAPIBackend.get_config = get_config
+    MotoAPIBackend.reset = reset
+
+    # A copy reports "creating" until its ready time (wall clock).
+    def status_get(self):
+        ready = self.__dict__.get("_rf_ready_at")
+        if ready is not None and time.monotonic() < ready:
+            return "creating"
+        return self.__dict__.get("_rf_status", "available")
+
+    def status_set(self, value):
+        self.__dict__["_rf_status"] = value
+
+    DBSnapshot.status = property(status_get, status_set)
+    DBClusterSnapshot.status = property(status_get, status_set)
+    # moto's own quota counts automated snapshots too and is fixed at start: 7. replaces it.
+    RDSBackend.SNAPSHOT_QUOTA = property(lambda self: 10**9)
+
+    def in_flight(backend: RDSBackend) -> int:
+        return sum(
+            1
+            for store in (backend.database_snapshots, backend.cluster_snapshots)
+            for s in list(store.values())
+            if s.status == "creating"
+        )
+
+    def check_quota(store: dict, target_id: str) -> None:
+        quota = _LIMITS.get("manualSnapshotQuota")
+        if quota is None or target_id in store:
+            return
+        manual = sum(1 for s in list(store.values()) if s.snapshot_type == "manual")
+        if manual >= quota:
+            raise RDSClientError(
+                "SnapshotQuotaExceeded", f"Cannot create more than {int(quota)} manual snapshots"
+            )
+
+    def check_copy(backend: RDSBackend, source: Snapshot, state_fault: str, store, target_id):
+        if target_id in store:
+            return  # moto's AlreadyExists answer comes first
+        if source is not None and source.status != "available":
+            raise RDSClientError(state_fault, f"Snapshot {source.arn} is {source.status}.")
+        check_quota(store, target_id)
+        limit = _LIMITS.get("copyLimit")
+        if limit is not None and in_flight(backend) >= limit:
+            raise RDSClientError(
+                "SnapshotQuotaExceeded",
+                f"Cannot copy more than {int(limit)} snapshots at the same time",
+            )
+
+    def started(copy):
+        seconds = _LIMITS.get("copySeconds")
+        if seconds:
+            copy.__dict__["_rf_ready_at"] = time.monotonic() + seconds
+        return copy
+
+    def source_or_none(lookup, identifier):
+        try:
+            return lookup(identifier)
+        except RDSClientError:
+            return None  # the wrapped call raises moto's own NotFound
+
+    copy_db_snapshot = RDSBackend.copy_db_snapshot
+    copy_db_cluster_snapshot = RDSBackend.copy_db_cluster_snapshot
+    create_db_snapshot = RDSBackend.create_db_snapshot
+    create_db_cluster_snapshot = RDSBackend.create_db_cluster_snapshot
+
+    def arg(args, kwargs, index, name, default=None):
+        # moto's responses pass keyword arguments; its own internal calls positional ones.
+        return kwargs[name] if name in kwargs else (args[index] if len(args) > index else default)
+
+    def limited_copy_db_snapshot(self, *args, **kwargs):
+        source_id = arg(args, kwargs, 0, "source_db_snapshot_identifier")
+        target_id = arg(args, kwargs, 1, "target_db_snapshot_identifier")
+        source = source_or_none(self.get_db_snapshot, source_id)
+        check_copy(self, source, "InvalidDBSnapshotState", self.database_snapshots, target_id)
+        return started(copy_db_snapshot(self, *args, **kwargs))
+
+    def limited_copy_db_cluster_snapshot(self, *args, **kwargs):
+        source_id = arg(args, kwargs, 0, "source_db_cluster_snapshot_identifier")
+        target_id = arg(args, kwargs, 1, "target_db_cluster_snapshot_identifier")
+        source = source_or_none(self.get_db_cluster_snapshot, source_id)
+        fault = "InvalidDBClusterSnapshotStateFault"
+        check_copy(self, source, fault, self.cluster_snapshots, target_id)
+        return started(copy_db_cluster_snapshot(self, *args, **kwargs))
+
+    def limited_create_db_snapshot(self, *args, **kwargs):
+        if arg(args, kwargs, 2, "snapshot_type", "manual") == "manual":
+            check_quota(self.database_snapshots, arg(args, kwargs, 1, "db_snapshot_identifier"))
+        return create_db_snapshot(self, *args, **kwargs)
+
+    def limited_create_db_cluster_snapshot(self, *args, **kwargs):
+        if arg(args, kwargs, 2, "snapshot_type", "manual") == "manual":
+            snapshot_id = arg(args, kwargs, 1, "db_cluster_snapshot_identifier")
+            check_quota(self.cluster_snapshots, snapshot_id)
+        return create_db_cluster_snapshot(self, *args, **kwargs)
+
+    RDSBackend.copy_db_snapshot = limited_copy_db_snapshot
+    RDSBackend.copy_db_cluster_snapshot = limited_copy_db_cluster_snapshot
+    RDSBackend.create_db_snapshot = limited_create_db_snapshot
+    RDSBackend.create_db_cluster_snapshot = limited_create_db_cluster_snapshot
+
+
 def apply() -> None:
     """Install the patches once; moto's own methods stay reachable through the closures."""
     if getattr(RDSBackend, "_rds_failsafe_patched", False):
@@ -297,3 +445,4 @@ def apply() -> None:
     RDSBackend._validate_kms_key = _validate_kms_key
     RDSResponse.describe_db_snapshots = describe_db_snapshots
     RDSResponse.describe_db_cluster_snapshots = describe_db_cluster_snapshots
+    _apply_limits()

@@ -337,7 +337,11 @@ describe("Pulumi program under mocks", function () {
           maxReceiveCount: number;
         };
         assert.ok(byArn.get(redrive.deadLetterTargetArn)?.inputs.name, `${m.name}: DLQ exists`);
-        assert.equal(redrive.maxReceiveCount, 5);
+        // Copy and save retry refused copies (RDS's in-flight limit) for 2.4 h; the others 5 times.
+        const copies = ["rds-failsafe-copy", "rds-failsafe-save"].includes(
+          String(queue.inputs.name),
+        );
+        assert.equal(redrive.maxReceiveCount, copies ? 24 : 5, String(queue.inputs.name));
         assert.equal(queue.inputs.visibilityTimeoutSeconds, 360, "six times the function timeout");
         assert.deepEqual(m.inputs.functionResponseTypes, ["ReportBatchItemFailures"]);
         const { maximumConcurrency } = m.inputs.scalingConfig as { maximumConcurrency: number };

@@ -1,17 +1,9 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
-import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { SETTINGS_ENV } from "../../handlers/settings";
-import {
-  accountClients,
-  emulatorEndpoint,
-  FAILSAFE_ACCOUNT,
-  PROD_ACCOUNT,
-  REGION,
-} from "../harness";
-import { LambdaProcess, lambdaRuntimeModules } from "../support/lambda-runtime";
+import { useDeployedCode } from "../support/deployed";
+import type { LambdaProcess } from "../support/lambda-runtime";
 import { createWorld, type World } from "../support/world";
-import { baseConfig, evaluateProgram, ofType, type Evaluation } from "./support";
+import { baseConfig, evaluateProgram, type Evaluation } from "./support";
 
 /**
  * The code that would be deployed: each CallbackFunction's archive (its generated __index.js and
@@ -21,59 +13,16 @@ import { baseConfig, evaluateProgram, ofType, type Evaluation } from "./support"
 describe("deployed Lambda code (serialized archives) on the emulator", function () {
   this.timeout(120_000);
   let program: Evaluation;
-  let runtime: string;
   let world: World;
   let functions: Record<string, LambdaProcess>;
 
   before(() => {
     program = evaluateProgram(baseConfig("both"));
-    runtime = lambdaRuntimeModules();
   });
 
   beforeEach(async () => {
     world = await createWorld();
-    const prod = await accountClients(PROD_ACCOUNT);
-    const failsafe = await accountClients(FAILSAFE_ACCOUNT);
-    functions = {};
-    for (const f of ofType(program, "aws:lambda/function:Function")) {
-      const name = String(f.inputs.name);
-      const env = (f.inputs.environment as { variables: Record<string, string> }).variables;
-      const settings = JSON.parse(env[SETTINGS_ENV] ?? "{}") as Record<string, unknown>;
-      // The program's settings, with the emulator's key ARNs (key ids are random); the topic ARNs
-      // are the program's own: their names are fixed, so the emulator's are the same.
-      if (settings.transitKmsKeyArn) settings.transitKmsKeyArn = world.transitKeyArn;
-      if (settings.vaultKmsKeyArn) settings.vaultKmsKeyArn = world.vaultKeyArn;
-      const account = f.urn.includes("SaveSide") ? failsafe : prod;
-      functions[name] = new LambdaProcess(
-        name,
-        path.join(program.archivesDir, name),
-        {
-          [SETTINGS_ENV]: JSON.stringify(settings),
-          AWS_REGION: REGION,
-          AWS_ENDPOINT_URL: emulatorEndpoint(),
-          AWS_ACCESS_KEY_ID: account.credentials.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: account.credentials.secretAccessKey,
-          AWS_SESSION_TOKEN: account.credentials.sessionToken,
-        },
-        runtime,
-      );
-    }
-    const fn = (name: string) => {
-      const p = functions[name];
-      assert.ok(p, `the program deploys ${name}`);
-      return p;
-    };
-    const sqs = (name: string) => (event: SQSEvent) => fn(name).invoke<SQSBatchResponse>(event);
-    world.prodSide = {
-      copy: sqs("rds-failsafe-copy"),
-      share: sqs("rds-failsafe-share"),
-      sweep: () => fn("rds-failsafe-prod-sweep").invoke(null),
-    };
-    world.failsafeSide = {
-      save: sqs("rds-failsafe-save"),
-      retention: sqs("rds-failsafe-retention"),
-      sweep: () => fn("rds-failsafe-failsafe-sweep").invoke(null),
-    };
+    functions = await useDeployedCode(world);
   });
 
   afterEach(() => {

@@ -55,7 +55,12 @@ export class LambdaProcess {
   private readonly child: ChildProcess;
   private readonly pending = new Map<
     number,
-    { resolve: (v: unknown) => void; reject: (e: Error) => void }
+    {
+      resolve: (v: unknown) => void;
+      reject: (e: Error) => void;
+      reply?: { result?: unknown; error?: string };
+      streams: Set<string>;
+    }
   >();
   private next = 0;
   readonly logs: LambdaLogLine[] = [];
@@ -77,29 +82,53 @@ export class LambdaProcess {
       },
       stdio: ["ignore", "pipe", "pipe", "ipc"],
     });
-    let buffer = "";
-    this.child.stdout?.on("data", (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const lines = buffer.split("\n");
-      buffer = lines.pop() ?? "";
-      for (const line of lines) {
-        try {
-          this.logs.push(JSON.parse(line) as LambdaLogLine);
-        } catch {
-          this.logs.push({ message: line });
+    // Powertools writes info lines to stdout and warn/error lines to stderr (both reach CloudWatch
+    // in Lambda): both streams are parsed into `logs`; stderr text is also kept for errors.
+    const lineReader = (stream: "stdout" | "stderr") => {
+      let buffer = "";
+      return (chunk: Buffer) => {
+        const text = chunk.toString();
+        buffer += text;
+        const lines = buffer.split("\n");
+        buffer = lines.pop() ?? "";
+        for (const line of lines) {
+          let parsed: LambdaLogLine | undefined;
+          try {
+            parsed = JSON.parse(line) as LambdaLogLine;
+          } catch {
+            parsed = undefined;
+          }
+          if (parsed && typeof parsed.__invocationEnd === "number") {
+            this.settle(parsed.__invocationEnd, { streamDone: stream });
+            continue;
+          }
+          if (stream === "stderr") {
+            this.stderr = (this.stderr + line + "\n").slice(-16_000);
+          }
+          if (parsed || stream === "stdout") {
+            this.logs.push(parsed ?? { message: line });
+          }
         }
-      }
-    });
-    this.child.stderr?.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.child.on("message", (m: { id: number; result?: unknown; error?: string }) => {
-      const waiter = this.pending.get(m.id);
-      this.pending.delete(m.id);
-      if (m.error !== undefined) {
-        waiter?.reject(new Error(`${this.name}: ${m.error}\n${this.stderr}`));
-      } else {
-        waiter?.resolve(m.result);
-      }
-    });
+      };
+    };
+    this.child.stdout?.on("data", lineReader("stdout"));
+    this.child.stderr?.on("data", lineReader("stderr"));
+    this.child.on(
+      "message",
+      (m: {
+        id: number;
+        result?: unknown;
+        error?: string;
+        durationMs?: number;
+        initMs?: number;
+      }) => {
+        if (m.durationMs !== undefined) {
+          this.lastDurationMs = m.durationMs;
+        }
+        this.initMs ??= m.initMs;
+        this.settle(m.id, { reply: m });
+      },
+    );
     this.child.on("exit", (code) => {
       for (const waiter of this.pending.values()) {
         waiter.reject(new Error(`${this.name} exited with ${code}\n${this.stderr}`));
@@ -108,10 +137,38 @@ export class LambdaProcess {
     });
   }
 
+  /** An invocation ends when its reply (IPC) and its end-of-logs marker (stdout) are both in,
+   * so its decisions are in `logs` when the promise resolves. */
+  private settle(
+    id: number,
+    part: { reply?: { result?: unknown; error?: string }; streamDone?: "stdout" | "stderr" },
+  ): void {
+    const waiter = this.pending.get(id);
+    if (!waiter) return;
+    if (part.reply) waiter.reply = part.reply;
+    if (part.streamDone) waiter.streams.add(part.streamDone);
+    if (!waiter.reply || waiter.streams.size < 2) return;
+    this.pending.delete(id);
+    if (waiter.reply.error !== undefined) {
+      waiter.reject(new Error(`${this.name}: ${waiter.reply.error}\n${this.stderr}`));
+    } else {
+      waiter.resolve(waiter.reply.result);
+    }
+  }
+
+  /** The handler's own time in the last invocation (Lambda's "Duration"), without the init phase. */
+  lastDurationMs: number | undefined;
+  /** The init phase (cold start): loading __index.js and running the callback factory. */
+  initMs: number | undefined;
+
   invoke<T>(event: unknown): Promise<T> {
     const id = (this.next += 1);
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.pending.set(id, {
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        streams: new Set(),
+      });
       this.child.send({ id, event });
     });
   }

@@ -5,9 +5,27 @@
 const path = require("node:path");
 
 const archiveDir = process.argv[2];
+// Fault scenarios run a function "days later" (the sweeps' keep windows): shift its clock.
+const clockOffset = Number(process.env.TEST_CLOCK_OFFSET_MS || 0);
+if (clockOffset) {
+  const RealDate = Date;
+  global.Date = class extends RealDate {
+    constructor(...args) {
+      super(...(args.length ? args : [RealDate.now() + clockOffset]));
+    }
+    static now() {
+      return RealDate.now() + clockOffset;
+    }
+  };
+}
 let handler;
+// Lambda reports the init phase (loading the code, the factory's setup) apart from each
+// invocation's Duration; so do we.
+const initStarted = performance.now();
+let initMs;
 try {
   handler = require(path.join(archiveDir, "__index.js")).handler;
+  initMs = performance.now() - initStarted;
 } catch (err) {
   process.stderr.write(`cold start failed: ${err && err.stack}\n`);
 }
@@ -17,14 +35,23 @@ const context = {
   getRemainingTimeInMillis: () => 60000,
 };
 
+// The invocation's log lines are all on stdout before the end marker; the parent waits for both.
+// Powertools writes warn and error lines to stderr, the others to stdout: mark both streams.
+function done(id, message) {
+  const marker = `${JSON.stringify({ __invocationEnd: id })}\n`;
+  process.stdout.write(marker, () => process.stderr.write(marker, () => process.send(message)));
+}
+
 process.on("message", async ({ id, event }) => {
   try {
     if (!handler) {
       throw new Error("the handler did not load (see stderr)");
     }
+    const started = performance.now();
     const result = await handler(event, context);
-    process.send({ id, result: result === undefined ? null : result });
+    const durationMs = performance.now() - started;
+    done(id, { id, result: result === undefined ? null : result, durationMs, initMs });
   } catch (err) {
-    process.send({ id, error: String((err && err.stack) || err) });
+    done(id, { id, error: String((err && err.stack) || err) });
   }
 });
