@@ -1,5 +1,5 @@
 // Builds policy arguments by hand (in the spirit of pulumi-policy-aws src/tests/util.ts) and
-// collects what a policy reports. Never imports policy/index.ts: that starts the policy server.
+// collects what a policy reports. Never imports the pack entry (index.ts): that starts the policy server.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import {
   type MockResource,

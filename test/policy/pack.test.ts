@@ -1,5 +1,5 @@
 // The pack is assembled from every policy every module exports — proven without importing
-// policy/index.ts (constructing the PolicyPack starts its gRPC server and never returns).
+// the pack entry, index.ts (constructing the PolicyPack starts its gRPC server and never returns).
 import { strict as assert } from "node:assert";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
@@ -59,7 +59,7 @@ describe("policy pack", () => {
     }
   });
 
-  it("policy/index.ts builds the one PolicyPack from allPolicies and the default config", () => {
+  it("the pack entry (index.ts) builds the one PolicyPack from allPolicies and the default config", () => {
     const index = readFileSync(path.join(POLICY_DIR, "index.ts"), "utf8");
     assert.match(index, /new PolicyPack\(\s*PACK_NAME,[\s\S]*policies: \[\.\.\.allPolicies\]/);
     assert.match(index, /defaultPolicyConfig\(\)/);
