@@ -190,15 +190,15 @@ export async function throttled(n: number, seed = 11): Promise<Figures> {
   }
 }
 
-/** The share function never runs (crash between copy and share). */
-export async function crashBeforeShare(n: number): Promise<Figures> {
-  const s = await setup(n, { deliver: (stage, body) => (stage === "share" ? [] : [body]) });
+/** One stage's function never runs (a crash in front of it); the sweeps must finish the job. */
+async function crashBefore(stage: "share" | "save", title: string, n: number): Promise<Figures> {
+  const s = await setup(n, { deliver: (to, body) => (to === stage ? [] : [body]) });
   try {
     s.sim.snapshotsCreated(s.automated);
     await s.sim.run();
     const before = await protection(s.world, s.sources);
     const rounds = await sweepUntilProtected(s, 4);
-    return await finish(s, "crash between copy and share, then sweeps", {
+    return await finish(s, title, {
       "protected before sweeps %": before.protectedPct,
       "sweep rounds": rounds,
     });
@@ -207,22 +207,13 @@ export async function crashBeforeShare(n: number): Promise<Figures> {
   }
 }
 
+/** The share function never runs (crash between copy and share). */
+export const crashBeforeShare = (n: number) =>
+  crashBefore("share", "crash between copy and share, then sweeps", n);
+
 /** Hand-offs never reach the save function (crash between share and save). */
-export async function crashBeforeSave(n: number): Promise<Figures> {
-  const s = await setup(n, { deliver: (stage, body) => (stage === "save" ? [] : [body]) });
-  try {
-    s.sim.snapshotsCreated(s.automated);
-    await s.sim.run();
-    const before = await protection(s.world, s.sources);
-    const rounds = await sweepUntilProtected(s, 4);
-    return await finish(s, "crash between share and save, then sweeps", {
-      "protected before sweeps %": before.protectedPct,
-      "sweep rounds": rounds,
-    });
-  } finally {
-    s.sim.stop();
-  }
-}
+export const crashBeforeSave = (n: number) =>
+  crashBefore("save", "crash between share and save, then sweeps", n);
 
 /**
  * Prod holds `filler` old intermediate copies of the same databases, so the manual-snapshot quota

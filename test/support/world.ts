@@ -75,29 +75,11 @@ export async function createWorld(options: WorldOptions = {}) {
       }),
     }),
   );
-  const queue = await failsafe.sqs.send(new CreateQueueCommand({ QueueName: "rds-failsafe-save" }));
-  const saveQueueUrl = queue.QueueUrl ?? "";
-  const queueArn = (
-    await failsafe.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: saveQueueUrl, AttributeNames: ["QueueArn"] }),
-    )
-  ).Attributes?.QueueArn;
-  await failsafe.sns.send(
-    new SubscribeCommand({ TopicArn: handoffTopicArn, Protocol: "sqs", Endpoint: queueArn }),
-  );
+  const saveQueueUrl = await subscribedQueue(failsafe, handoffTopicArn, "rds-failsafe-save");
 
   const opsTopicArn =
     (await failsafe.sns.send(new CreateTopicCommand({ Name: "rds-failsafe-ops" }))).TopicArn ?? "";
-  const opsQueueUrl =
-    (await failsafe.sqs.send(new CreateQueueCommand({ QueueName: "ops-inbox" }))).QueueUrl ?? "";
-  const opsQueueArn = (
-    await failsafe.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: opsQueueUrl, AttributeNames: ["QueueArn"] }),
-    )
-  ).Attributes?.QueueArn;
-  await failsafe.sns.send(
-    new SubscribeCommand({ TopicArn: opsTopicArn, Protocol: "sqs", Endpoint: opsQueueArn }),
-  );
+  const opsQueueUrl = await subscribedQueue(failsafe, opsTopicArn, "ops-inbox");
   const metrics = new RecordingMetrics();
 
   let now = new Date();
@@ -156,21 +138,8 @@ export async function createWorld(options: WorldOptions = {}) {
     opsTopicArn,
     /** Subjects of the notifications the ops topic delivered so far (drains them). */
     async opsNotifications(): Promise<string[]> {
-      const subjects: string[] = [];
-      for (;;) {
-        const out = await failsafe.sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: opsQueueUrl, MaxNumberOfMessages: 10 }),
-        );
-        if (!out.Messages?.length) {
-          return subjects;
-        }
-        for (const m of out.Messages) {
-          subjects.push(String((JSON.parse(m.Body ?? "{}") as { Subject?: string }).Subject));
-          await failsafe.sqs.send(
-            new DeleteMessageCommand({ QueueUrl: opsQueueUrl, ReceiptHandle: m.ReceiptHandle }),
-          );
-        }
-      }
+      const bodies = await drainQueue(failsafe, opsQueueUrl);
+      return bodies.map((b) => String((JSON.parse(b) as { Subject?: string }).Subject));
     },
     /** The handlers the deliver* helpers call; the serialized-code test swaps in deployed code. */
     prodSide: prodSide as Pick<typeof prodSide, "copy" | "share" | "sweep">,
@@ -282,22 +251,7 @@ export async function createWorld(options: WorldOptions = {}) {
 
     /** SNS → SQS → save: drains the real save queue the hand-off topic delivered to. */
     async deliverHandoffs(times = 1) {
-      const bodies: string[] = [];
-      for (;;) {
-        const out = await failsafe.sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: saveQueueUrl, MaxNumberOfMessages: 10 }),
-        );
-        const messages = out.Messages ?? [];
-        if (messages.length === 0) {
-          break;
-        }
-        for (const m of messages) {
-          bodies.push(m.Body ?? "");
-          await failsafe.sqs.send(
-            new DeleteMessageCommand({ QueueUrl: saveQueueUrl, ReceiptHandle: m.ReceiptHandle }),
-          );
-        }
-      }
+      const bodies = await drainQueue(failsafe, saveQueueUrl);
       const repeated = bodies.flatMap((b) => Array.from({ length: times }, () => b));
       const result = await world.failsafeSide.save(sqsEvent(repeated));
       return { handoffs: bodies.length, result };
@@ -325,6 +279,37 @@ export async function createWorld(options: WorldOptions = {}) {
 }
 
 export type World = Awaited<ReturnType<typeof createWorld>>;
+
+/** A queue in `account` subscribed to `topicArn` (same-account SNS → SQS, which moto delivers). */
+async function subscribedQueue(account: AccountClients, topicArn: string, name: string) {
+  const url = (await account.sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl ?? "";
+  const { Attributes } = await account.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }),
+  );
+  await account.sns.send(
+    new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: Attributes?.QueueArn }),
+  );
+  return url;
+}
+
+/** Every message body waiting in the queue, deleting them as a consumer would. */
+async function drainQueue(account: AccountClients, url: string): Promise<string[]> {
+  const bodies: string[] = [];
+  for (;;) {
+    const { Messages = [] } = await account.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }),
+    );
+    if (Messages.length === 0) {
+      return bodies;
+    }
+    for (const m of Messages) {
+      bodies.push(m.Body ?? "");
+      await account.sqs.send(
+        new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }),
+      );
+    }
+  }
+}
 
 async function createKey(account: AccountClients, description: string): Promise<string> {
   const key = await account.kms.send(new CreateKeyCommand({ Description: description }));
