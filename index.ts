@@ -9,10 +9,9 @@ import {
   accountProvider,
   CONFIG_KEYS,
   CopySide,
-  NAMES,
+  handoffTopicArn as fixedHandoffTopicArn,
   parseStackConfig,
   SaveSide,
-  topicArn,
 } from "./components";
 
 const cfg = new pulumi.Config();
@@ -20,7 +19,6 @@ const config = parseStackConfig(Object.fromEntries(CONFIG_KEYS.map((key) => [key
 const tags = { Application: "rds-failsafe", ManagedBy: "pulumi", Stack: pulumi.getStack() };
 const common = {
   region: config.region,
-  prodAccountId: config.prodAccountId,
   failsafeAccountId: config.failsafeAccountId,
   logRetentionDays: config.logRetentionDays,
   notificationEmail: config.notificationEmail,
@@ -39,6 +37,7 @@ const save =
           region: config.region,
           tags: { ...tags, Side: "save" },
         }),
+        prodAccountIds: config.prodAccountIds,
         breakGlassPrincipalArn: config.breakGlassPrincipalArn,
         retentionDays: config.retentionDays,
         minCopies: config.minCopies,
@@ -58,7 +57,7 @@ function resolveHandoffTopicArn(): pulumi.Input<string> {
   if (save) {
     return save.handoffTopicArn;
   }
-  const expected = topicArn(config.region, config.failsafeAccountId, NAMES.handoffTopic);
+  const expected = fixedHandoffTopicArn(config.region, config.failsafeAccountId);
   if (!config.failsafeStack) {
     return expected;
   }
@@ -84,10 +83,12 @@ const copy =
           region: config.region,
           tags: { ...tags, Side: "copy" },
         }),
+        prodAccountId: config.prodAccountId,
         handoffTopicArn: resolveHandoffTopicArn(),
         selectionTagKey: config.selectionTagKey,
         selectionTagValue: config.selectionTagValue,
         intermediateKeepHours: config.intermediateKeepHours,
+        unprotectedAfterHours: config.rpoHours,
         sweepSchedule: config.prodSweepSchedule,
       })
     : undefined;

@@ -41,3 +41,49 @@ export function anyAboveZeroAlarm(
     opts,
   );
 }
+
+export interface HeartbeatArgs {
+  readonly name: string;
+  readonly description: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** How long without a beat before it tells: periods of one hour. */
+  readonly hours: number;
+  readonly topicArn: pulumi.Input<string>;
+}
+
+/**
+ * "Has this stopped?" for a function that emits a count on every successful run. Missing data is
+ * treated as missing, not as breaching: right after a deploy, before the first run, the alarm is
+ * INSUFFICIENT_DATA (grey), not red. When the beats stop for `hours`, every datapoint of the window
+ * is missing and CloudWatch moves the alarm to INSUFFICIENT_DATA ("Configuring how CloudWatch
+ * alarms treat missing data": with `missing`, when all datapoints of the evaluation range are
+ * missing the alarm goes to INSUFFICIENT_DATA), whose action tells ops. Back to OK at the next beat.
+ */
+export function heartbeatAlarm(
+  resourceName: string,
+  args: HeartbeatArgs,
+  opts: pulumi.CustomResourceOptions,
+): aws.cloudwatch.MetricAlarm {
+  return new aws.cloudwatch.MetricAlarm(
+    resourceName,
+    {
+      name: args.name,
+      alarmDescription: args.description,
+      namespace: args.namespace,
+      metricName: args.metricName,
+      dimensions: args.dimensions,
+      statistic: "Sum",
+      period: 3600,
+      evaluationPeriods: args.hours,
+      threshold: 1,
+      comparisonOperator: "LessThanThreshold",
+      treatMissingData: "missing",
+      alarmActions: [args.topicArn],
+      insufficientDataActions: [args.topicArn],
+      okActions: [args.topicArn],
+    },
+    opts,
+  );
+}

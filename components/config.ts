@@ -3,6 +3,9 @@
  * (it is the only place that touches pulumi.Config) and passes them here; everything below is
  * plain code, tested without Pulumi. An error names the key, the bad value and the fix.
  */
+import { partitionOf } from "../handlers/partition";
+import { checkSchedule } from "./schedule";
+
 export const PROJECT = "rds-failsafe";
 
 export type Sides = "copy" | "save" | "both";
@@ -10,7 +13,10 @@ export type Sides = "copy" | "save" | "both";
 export interface StackConfig {
   readonly sides: Sides;
   readonly region: string;
+  /** The prod account of this stack's copy side (copy/both); on a save stack, the first of prodAccountIds. */
   readonly prodAccountId: string;
+  /** Every prod account the save side accepts (prodAccountId and prodAccountIds together). */
+  readonly prodAccountIds: readonly string[];
   readonly failsafeAccountId: string;
   /** Role the prod provider assumes (copy side). */
   readonly prodRoleArn?: string;
@@ -37,6 +43,7 @@ export const CONFIG_KEYS = [
   "sides",
   "region",
   "prodAccountId",
+  "prodAccountIds",
   "failsafeAccountId",
   "prodRoleArn",
   "failsafeRoleArn",
@@ -116,15 +123,38 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
   const copy = sides === "copy" || sides === "both";
   const save = sides === "save" || sides === "both";
   const region = text("region");
-  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
+  const regionOk = /^[a-z]{2}(-[a-z]+)+-\d$/.test(region);
+  if (!regionOk) {
     bad("region", "must be an AWS region", "eu-west-1");
   }
-  const prodAccountId = account("prodAccountId", "123456789012");
+  // A save stack may serve many prod accounts (prodAccountIds, a list); a copy stack is one prod
+  // account's (prodAccountId). prodAccountId alone keeps working on a save stack.
+  const listed = accountList(value("prodAccountIds"));
+  if (typeof listed === "string") {
+    bad("prodAccountIds", listed, '\'["123456789012","123456789013"]\'');
+  }
+  const prodAccountIds = [
+    ...new Set([
+      ...(value("prodAccountId") !== undefined || copy ? [text("prodAccountId")] : []),
+      ...(typeof listed === "string" ? [] : listed),
+    ]),
+  ];
+  if (value("prodAccountId") !== undefined || copy || prodAccountIds.length === 0) {
+    account("prodAccountId", "123456789012");
+  }
+  if (copy && typeof listed !== "string" && listed.some((a) => a !== text("prodAccountId"))) {
+    bad(
+      "prodAccountIds",
+      `lists accounts other than prodAccountId, but a sides=${sides} stack copies from prodAccountId only (each prod account runs its own copy stack; list them on the save stack)`,
+      text("prodAccountId"),
+    );
+  }
+  const prodAccountId = prodAccountIds[0] ?? "";
   const failsafeAccountId = account("failsafeAccountId", "210987654321");
-  if (prodAccountId && prodAccountId === failsafeAccountId) {
+  if (failsafeAccountId && prodAccountIds.includes(failsafeAccountId)) {
     bad(
       "failsafeAccountId",
-      "must differ from prodAccountId: a copy in the same account protects nothing",
+      "must differ from every prod account: a copy in the same account protects nothing",
       "<the failsafe account id>",
     );
   }
@@ -143,11 +173,17 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       }
       return undefined;
     }
-    const match = new RegExp(`^arn:aws[a-z-]*:iam::(\\d{12}):(${kinds})/.+$`).exec(v);
+    const match = new RegExp(`^arn:(aws[a-z-]*):iam::(\\d{12}):(${kinds})/.+$`).exec(v);
     if (!match) {
       bad(key, `must be an IAM ${kinds.replace("|", " or ")} ARN`, example);
-    } else if (/^\d{12}$/.test(accountId) && match[1] !== accountId) {
-      bad(key, `is in account ${match[1] ?? "?"}, but must be in ${accountId}`, example);
+    } else if (/^\d{12}$/.test(accountId) && match[2] !== accountId) {
+      bad(key, `is in account ${match[2] ?? "?"}, but must be in ${accountId}`, example);
+    } else if (regionOk && match[1] !== partitionOf(region)) {
+      bad(
+        key,
+        `is in partition ${match[1] ?? "?"}, but region ${region} is in ${partitionOf(region)}`,
+        example,
+      );
     }
     return v;
   };
@@ -156,14 +192,14 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     copy,
     prodAccountId,
     "role",
-    `arn:aws:iam::${prodAccountId}:role/rds-failsafe-deploy`,
+    `arn:${partitionOf(region)}:iam::${prodAccountId}:role/rds-failsafe-deploy`,
   );
   const failsafeRoleArn = principal(
     "failsafeRoleArn",
     save,
     failsafeAccountId,
     "role",
-    `arn:aws:iam::${failsafeAccountId}:role/rds-failsafe-deploy`,
+    `arn:${partitionOf(region)}:iam::${failsafeAccountId}:role/rds-failsafe-deploy`,
   );
   // The break-glass principal lives in the failsafe account: one in prod would hand the key's
   // destruction back to the people the failsafe account protects against.
@@ -172,8 +208,17 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     save,
     failsafeAccountId,
     "role|user",
-    `arn:aws:iam::${failsafeAccountId}:role/break-glass`,
+    `arn:${partitionOf(region)}:iam::${failsafeAccountId}:role/break-glass`,
   );
+  // Break-glass is the one principal that may destroy the vault key; the deploy role runs every
+  // `pulumi up` (and CI): the same principal would make every deploy a break-glass operation.
+  if (breakGlassPrincipalArn && breakGlassPrincipalArn === failsafeRoleArn) {
+    bad(
+      "breakGlassPrincipalArn",
+      "must differ from failsafeRoleArn: the deploy role must not be able to delete or disable the vault key",
+      `arn:${partitionOf(region)}:iam::${failsafeAccountId}:role/break-glass`,
+    );
+  }
 
   const selectionTagKey = text("selectionTagKey", "Failsafe");
   const selectionTagValue = text("selectionTagValue", "True");
@@ -199,24 +244,19 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
   }
   const schedule = (key: "prodSweepSchedule" | "failsafeSweepSchedule", hourly: boolean) => {
     const v = text(key, "rate(1 hour)");
-    const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(v);
-    const cron = /^cron\(\S+( \S+){5}\)$/.test(v);
-    if (!rate && !cron) {
-      bad(key, "must be an EventBridge schedule expression, rate(…) or cron(…)", '"rate(1 hour)"');
-    } else if (hourly) {
-      const minutes = rate
-        ? Number(rate[1]) *
-          ({ minute: 1, minutes: 1, hour: 60, hours: 60, day: 1440, days: 1440 }[
-            rate[2] as string
-          ] ?? 0)
-        : undefined;
-      if (minutes === undefined || minutes > 60 || minutes < 1) {
-        bad(
-          key,
-          "must be rate(N minutes) or rate(1 hour): the RPO alarm expects a figure every hour",
-          '"rate(1 hour)"',
-        );
-      }
+    const check = checkSchedule(v);
+    if (!check.ok) {
+      bad(
+        key,
+        `is not an EventBridge schedule expression: ${check.why}`,
+        '"rate(1 hour)" (or e.g. "rate(30 minutes)", "cron(15 * * * ? *)")',
+      );
+    } else if (hourly && !check.hourly) {
+      bad(
+        key,
+        "must run at least hourly: the RPO alarm and the sweep-stopped alarm expect a run every hour",
+        '"rate(1 hour)" (or "rate(30 minutes)")',
+      );
     }
     return v;
   };
@@ -246,6 +286,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     sides,
     region,
     prodAccountId,
+    prodAccountIds,
     failsafeAccountId,
     prodRoleArn,
     failsafeRoleArn,
@@ -264,4 +305,25 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     notifyOn,
     failsafeStack,
   };
+}
+
+/** A list of account ids: a JSON array (Pulumi list config) or comma-separated. */
+function accountList(raw: string | undefined): string[] | string {
+  if (raw === undefined) {
+    return [];
+  }
+  let items: unknown;
+  if (raw.startsWith("[")) {
+    try {
+      items = JSON.parse(raw) as unknown;
+    } catch {
+      return "must be a list of 12-digit account ids (a YAML list, or comma-separated)";
+    }
+  } else {
+    items = raw.split(",").map((a) => a.trim());
+  }
+  if (!Array.isArray(items) || !items.every((a) => typeof a === "string" && /^\d{12}$/.test(a))) {
+    return "must be a list of 12-digit AWS account ids (quote each in YAML to keep leading zeros)";
+  }
+  return items as string[];
 }

@@ -4,8 +4,10 @@ import type { ProdSettingsInput } from "../handlers/settings";
 import { SnapshotFunction } from "./function";
 import { policyDocument } from "./iam";
 import { transitKeyPolicy } from "./keys";
+import { heartbeatAlarm } from "./alarms";
+import { PROD_METRICS_SERVICE, METRICS_NAMESPACE } from "../handlers/metrics";
 import { Messaging } from "./messaging";
-import { NAMES } from "./names";
+import { NAMES, regionArns } from "./names";
 import { automatedSnapshotCreatedPattern, managedSnapshotReadyPattern } from "./patterns";
 import { copyStatements, prodSweepStatements, shareStatements } from "./permissions";
 import { COPY_QUEUE_MAX_RECEIVES, QueueWithDlq } from "./queue";
@@ -24,6 +26,11 @@ export interface CopySideArgs {
   readonly selectionTagValue: string;
   /** Intermediate copies older than this are deleted by the sweep, except the newest per source. */
   readonly intermediateKeepHours: number;
+  /**
+   * A tagged database older than this with no copy shared with the failsafe account counts as
+   * unprotected (alarm on the prod ops topic). The stack uses rpoHours.
+   */
+  readonly unprotectedAfterHours: number;
   /** EventBridge schedule expression of the prod sweep. */
   readonly sweepSchedule: string;
   readonly logRetentionDays: number;
@@ -54,9 +61,10 @@ export class CopySide extends pulumi.ComponentResource {
     const child = { parent: this, provider: args.provider };
     const accounts = {
       region: args.region,
-      prod: args.prodAccountId,
+      prod: [args.prodAccountId],
       failsafe: args.failsafeAccountId,
     };
+    const arns = regionArns(args.region);
 
     const transitKey = new aws.kms.Key(
       "transit",
@@ -102,39 +110,52 @@ export class CopySide extends pulumi.ComponentResource {
       transitKmsKeyArn: transitKey.arn,
       handoffTopicArn: args.handoffTopicArn,
       intermediateKeepHours: args.intermediateKeepHours,
+      unprotectedAfterHours: args.unprotectedAfterHours,
     });
 
-    const rule = (ruleName: string, description: string, pattern: object) =>
+    const rule = (resourceName: string, ruleName: string, description: string, pattern: object) =>
       new aws.cloudwatch.EventRule(
-        ruleName,
-        { name: `rds-failsafe-${ruleName}`, description, eventPattern: JSON.stringify(pattern) },
+        resourceName,
+        { name: ruleName, description, eventPattern: JSON.stringify(pattern) },
         child,
       );
     const created = rule(
       "automated-snapshot-created",
+      NAMES.rule.automatedSnapshotCreated,
       "Automated DB or cluster snapshot created: copy it if its database is tagged",
       automatedSnapshotCreatedPattern(args.prodAccountId),
     );
     const ready = rule(
       "managed-snapshot-ready",
+      NAMES.rule.managedSnapshotReady,
       "An rds-failsafe intermediate copy is available: share it with the failsafe account",
       managedSnapshotReadyPattern(args.region, args.prodAccountId),
     );
 
-    const common = { provider: args.provider, consumerTimeoutSeconds: 60, alarmTopicArn };
+    const common = {
+      provider: args.provider,
+      region: args.region,
+      account: args.prodAccountId,
+      consumerTimeoutSeconds: 60,
+      alarmTopicArn,
+    };
     const copyQueue = new QueueWithDlq(
       "copy",
       {
         ...common,
-        senderService: "events.amazonaws.com",
-        senderArn: created.arn,
+        senderService: "events",
+        senderArn: arns.rule(args.prodAccountId, NAMES.rule.automatedSnapshotCreated),
         maxReceiveCount: COPY_QUEUE_MAX_RECEIVES,
       },
       { parent: this },
     );
     const shareQueue = new QueueWithDlq(
       "share",
-      { ...common, senderService: "events.amazonaws.com", senderArn: ready.arn },
+      {
+        ...common,
+        senderService: "events",
+        senderArn: arns.rule(args.prodAccountId, NAMES.rule.managedSnapshotReady),
+      },
       { parent: this },
     );
     new aws.cloudwatch.EventTarget(
@@ -150,6 +171,7 @@ export class CopySide extends pulumi.ComponentResource {
 
     const fn = {
       provider: args.provider,
+      region: args.region,
       account: args.prodAccountId,
       side: "prod" as const,
       settings,
@@ -177,7 +199,7 @@ export class CopySide extends pulumi.ComponentResource {
           functionName: NAMES.fn.share,
           description: "Shares intermediate copies with the failsafe account and hands them off",
           entry: "share",
-          statements: shareStatements(accounts, args.handoffTopicArn),
+          statements: shareStatements(accounts),
           trigger: { queue: shareQueue, batchSize: 10, maximumConcurrency: 2 },
         },
         { parent: this },
@@ -189,12 +211,45 @@ export class CopySide extends pulumi.ComponentResource {
           functionName: NAMES.fn.prodSweep,
           description: "Reconciles copies and shares missed by events; deletes old intermediates",
           entry: "sweep",
-          statements: prodSweepStatements(accounts, args.handoffTopicArn),
+          statements: prodSweepStatements(accounts),
           trigger: { schedule: args.sweepSchedule },
         },
         { parent: this },
       ),
     ];
+
+    const metric = { namespace: METRICS_NAMESPACE, dimensions: { service: PROD_METRICS_SERVICE } };
+    new aws.cloudwatch.MetricAlarm(
+      "unprotected-sources",
+      {
+        name: "rds-failsafe-unprotected-sources",
+        alarmDescription: `A database tagged ${args.selectionTagKey}=${args.selectionTagValue} has no copy shared with the failsafe account ${args.unprotectedAfterHours} h after it was created (or its automated backups are off). The prod sweep's log names each one and why (unprotected).`,
+        ...metric,
+        metricName: "UnprotectedSources",
+        statistic: "Maximum",
+        period: 3600,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+        alarmActions: [alarmTopicArn],
+        okActions: [alarmTopicArn],
+      },
+      child,
+    );
+    heartbeatAlarm(
+      "prod-sweep-stopped",
+      {
+        name: "rds-failsafe-prod-sweep-stopped",
+        description:
+          "The prod sweep has not completed a run for 2 h (INSUFFICIENT_DATA): missed copies and shares are not caught up and unprotected databases not counted. See rds-failsafe-prod-sweep's logs.",
+        ...metric,
+        metricName: "SweepCompleted",
+        hours: 2,
+        topicArn: alarmTopicArn,
+      },
+      child,
+    );
 
     this.transitKeyArn = transitKey.arn;
     this.opsTopicArn = alarmTopicArn;

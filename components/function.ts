@@ -4,6 +4,7 @@ import { SETTINGS_ENV } from "../handlers/settings";
 import { anyAboveZeroAlarm } from "./alarms";
 import { excludedPackages, lambdaBundle, type Side } from "./bundle";
 import { lambdaAssumeRolePolicy, policyDocument, type Statement } from "./iam";
+import { logGroupName, regionArns, scheduleRuleName } from "./names";
 import type { QueueWithDlq } from "./queue";
 
 /** Node.js 22 is supported by Lambda until 2027 (Node.js 20 reached end of life in April 2026). */
@@ -25,6 +26,7 @@ export type FunctionTrigger =
 
 export interface SnapshotFunctionArgs {
   readonly provider: aws.Provider;
+  readonly region: string;
   /** Account the function runs in (its role trusts only Lambda in this account). */
   readonly account: string;
   /** Function name; the role and log group are named after it. */
@@ -36,7 +38,7 @@ export interface SnapshotFunctionArgs {
   /** Handler settings, passed as JSON in the function's environment. */
   readonly settings: pulumi.Input<Record<string, unknown>>;
   /** What the function may do, besides writing its logs and reading its queue. */
-  readonly statements: pulumi.Input<Statement[]>;
+  readonly statements: readonly Statement[];
   readonly logRetentionDays: number;
   /** Topic the error alarm notifies. */
   readonly alarmTopicArn: pulumi.Input<string>;
@@ -57,9 +59,11 @@ export class SnapshotFunction extends pulumi.ComponentResource {
     super("rds-failsafe:lambda:SnapshotFunction", name, {}, opts);
     const child = { parent: this, provider: args.provider };
 
+    const arns = regionArns(args.region);
+    const logGroup = logGroupName(args.functionName);
     this.logGroup = new aws.cloudwatch.LogGroup(
       name,
-      { name: `/aws/lambda/${args.functionName}`, retentionInDays: args.logRetentionDays },
+      { name: logGroup, retentionInDays: args.logRetentionDays },
       child,
     );
     this.role = new aws.iam.Role(
@@ -67,16 +71,16 @@ export class SnapshotFunction extends pulumi.ComponentResource {
       {
         name: args.functionName,
         description: `${args.description} (rds-failsafe)`,
-        assumeRolePolicy: lambdaAssumeRolePolicy(args.account),
+        assumeRolePolicy: lambdaAssumeRolePolicy(args.account, args.region),
       },
       child,
     );
-    const queueArn = "queue" in args.trigger ? args.trigger.queue.queue.arn : undefined;
+    const queueArn = "queue" in args.trigger ? args.trigger.queue.queueArn : undefined;
     const logs: Statement = {
       Sid: "WriteOwnLogs",
       Effect: "Allow",
       Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: pulumi.interpolate`${this.logGroup.arn}:*`,
+      Resource: `${arns.logGroup(args.account, logGroup)}:*`,
     };
     const consume: Statement[] = queueArn
       ? [
@@ -98,9 +102,7 @@ export class SnapshotFunction extends pulumi.ComponentResource {
       {
         role: this.role.id,
         name: "least-privilege",
-        policy: policyDocument(
-          pulumi.output(args.statements).apply((s) => [logs, ...consume, ...s]),
-        ),
+        policy: policyDocument([logs, ...consume, ...args.statements]),
       },
       child,
     );
@@ -161,7 +163,7 @@ export class SnapshotFunction extends pulumi.ComponentResource {
       const rule = new aws.cloudwatch.EventRule(
         `${name}-schedule`,
         {
-          name: `${args.functionName}-schedule`,
+          name: scheduleRuleName(args.functionName),
           description: `Runs ${args.functionName}`,
           scheduleExpression: args.trigger.schedule,
         },

@@ -1,4 +1,6 @@
+import { servicePrincipal } from "../handlers/partition";
 import type { Statement } from "./iam";
+import { regionArns } from "./names";
 
 /**
  * KMS key policy statements. Actions are listed one by one (no `kms:*`), so every right a key
@@ -27,6 +29,17 @@ const ADMIN_ACTIONS = [
   "kms:UpdateKeyDescription",
 ];
 
+/** Using the key for data: what RDS does with it on our behalf. */
+const CRYPTO_ACTIONS = [
+  "kms:Decrypt",
+  "kms:DescribeKey",
+  "kms:Encrypt",
+  "kms:GenerateDataKey",
+  "kms:GenerateDataKeyWithoutPlaintext",
+  "kms:ReEncryptFrom",
+  "kms:ReEncryptTo",
+];
+
 const USE_ACTIONS = [
   "kms:CreateGrant",
   "kms:Decrypt",
@@ -38,21 +51,27 @@ const USE_ACTIONS = [
   "kms:RetireGrant",
 ];
 
-/** The two actions that would make a failsafe copy unreadable for good. */
-export const DESTRUCTIVE_KEY_ACTIONS = ["kms:ScheduleKeyDeletion", "kms:DisableKey"];
-
-const root = (account: string) => ({ AWS: `arn:aws:iam::${account}:root` });
+/**
+ * What only the vault key's break-glass principal may do: each of these, done by anyone else,
+ * would make the failsafe copies unreadable for good (delete, disable) or open the way to it
+ * (rewrite the policy that forbids it).
+ */
+export const DESTRUCTIVE_KEY_ACTIONS = [
+  "kms:DisableKey",
+  "kms:PutKeyPolicy",
+  "kms:ScheduleKeyDeletion",
+];
 
 /**
  * The owning account administers and uses the key through IAM policies (the statement that makes
  * IAM policies count for a KMS key; without it the deploy role could lock itself out).
  */
-export function accountStatement(account: string, except: readonly string[] = []): Statement {
+export function accountStatement(region: string, account: string): Statement {
   return {
     Sid: "AccountAdministersAndUsesKeyThroughIam",
     Effect: "Allow",
-    Principal: root(account),
-    Action: [...ADMIN_ACTIONS, ...USE_ACTIONS].filter((a) => !except.includes(a)),
+    Principal: { AWS: regionArns(region).root(account) },
+    Action: [...ADMIN_ACTIONS, ...USE_ACTIONS],
     Resource: "*", // in a key policy "*" means this key
   };
 }
@@ -63,13 +82,14 @@ export function accountStatement(account: string, except: readonly string[] = []
  * key"); grants only for AWS resources.
  */
 export function transitKeyPolicy(region: string, prod: string, failsafe: string): Statement[] {
-  const viaRds = { "kms:ViaService": `rds.${region}.amazonaws.com`, "kms:CallerAccount": failsafe };
+  const arns = regionArns(region);
+  const viaRds = { "kms:ViaService": arns.viaService("rds"), "kms:CallerAccount": failsafe };
   return [
-    accountStatement(prod),
+    accountStatement(region, prod),
     {
       Sid: "FailsafeAccountCopiesSharedSnapshotsThroughRds",
       Effect: "Allow",
-      Principal: root(failsafe),
+      Principal: { AWS: arns.root(failsafe) },
       Action: ["kms:Decrypt", "kms:DescribeKey", "kms:ReEncryptFrom"],
       Resource: "*",
       Condition: { StringEquals: viaRds },
@@ -77,7 +97,7 @@ export function transitKeyPolicy(region: string, prod: string, failsafe: string)
     {
       Sid: "FailsafeAccountGrantsToRdsOnly",
       Effect: "Allow",
-      Principal: root(failsafe),
+      Principal: { AWS: arns.root(failsafe) },
       Action: ["kms:CreateGrant"],
       Resource: "*",
       Condition: { StringEquals: viaRds, Bool: { "kms:GrantIsForAWSResource": "true" } },
@@ -86,26 +106,72 @@ export function transitKeyPolicy(region: string, prod: string, failsafe: string)
 }
 
 /**
- * Vault key (failsafe): nobody but the break-glass principal may schedule its deletion or disable
- * it. The Deny wins over any Allow, including the account statement and admin IAM policies.
+ * Vault key (failsafe): encrypts every failsafe copy, so it is the one thing whose loss would lose
+ * them all. Its policy:
+ * - lets the account administer it through IAM, but not delete, disable or re-write its policy,
+ *   and not use it at all except through RDS in this region (as the AWS managed aws/rds key
+ *   does: kms:ViaService + kms:CallerAccount), with grants only for AWS resources;
+ * - leaves deletion, disabling and policy changes to the break-glass principal alone, with an
+ *   explicit Deny for everyone else that no IAM policy of the failsafe account can override.
+ * Creating a key whose policy denies the creator kms:PutKeyPolicy needs
+ * BypassPolicyLockoutSafetyCheck (the lock-out is the point; save-side.ts says so where the key
+ * is created), and the break-glass principal must exist first: KMS rejects a policy naming an
+ * unknown principal.
  */
-export function vaultKeyPolicy(failsafe: string, breakGlassPrincipalArn: string): Statement[] {
+export function vaultKeyPolicy(
+  region: string,
+  failsafe: string,
+  breakGlassPrincipalArn: string,
+): Statement[] {
+  const arns = regionArns(region);
+  const viaRds = { "kms:ViaService": arns.viaService("rds"), "kms:CallerAccount": failsafe };
+  const notBreakGlass = { ArnNotEquals: { "aws:PrincipalArn": breakGlassPrincipalArn } };
   return [
-    accountStatement(failsafe, DESTRUCTIVE_KEY_ACTIONS),
     {
-      Sid: "OnlyBreakGlassMayDeleteOrDisable",
+      Sid: "AccountAdministersKeyThroughIam",
+      Effect: "Allow",
+      Principal: { AWS: arns.root(failsafe) },
+      Action: ADMIN_ACTIONS.filter((a) => !DESTRUCTIVE_KEY_ACTIONS.includes(a)),
+      Resource: "*",
+    },
+    {
+      Sid: "AccountUsesKeyOnlyThroughRds",
+      Effect: "Allow",
+      Principal: { AWS: arns.root(failsafe) },
+      Action: CRYPTO_ACTIONS,
+      Resource: "*",
+      Condition: { StringEquals: viaRds },
+    },
+    {
+      Sid: "AccountGrantsOnlyToRds",
+      Effect: "Allow",
+      Principal: { AWS: arns.root(failsafe) },
+      Action: ["kms:CreateGrant"],
+      Resource: "*",
+      Condition: { StringEquals: viaRds, Bool: { "kms:GrantIsForAWSResource": "true" } },
+    },
+    {
+      Sid: "BreakGlassMayDeleteDisableOrChangePolicy",
       Effect: "Allow",
       Principal: { AWS: breakGlassPrincipalArn },
       Action: DESTRUCTIVE_KEY_ACTIONS,
       Resource: "*",
     },
     {
-      Sid: "DenyDeleteOrDisableToEveryoneElse",
+      Sid: "DenyDestructiveActionsExceptBreakGlass",
       Effect: "Deny",
       Principal: { AWS: "*" },
       Action: DESTRUCTIVE_KEY_ACTIONS,
       Resource: "*",
-      Condition: { ArnNotEquals: { "aws:PrincipalArn": breakGlassPrincipalArn } },
+      Condition: notBreakGlass,
+    },
+    {
+      Sid: "DenyGrantsNotForAwsResourcesExceptBreakGlass",
+      Effect: "Deny",
+      Principal: { AWS: "*" },
+      Action: ["kms:CreateGrant"],
+      Resource: "*",
+      Condition: { Bool: { "kms:GrantIsForAWSResource": "false" }, ...notBreakGlass },
     },
   ];
 }
@@ -121,28 +187,28 @@ export function messagingKeyPolicy(
   account: string,
   crossAccountPublishers: readonly string[] = [],
 ): Statement[] {
+  const arns = regionArns(region);
   const statements: Statement[] = [
-    accountStatement(account),
+    accountStatement(region, account),
     {
       Sid: "CloudWatchAlarmsPublishToEncryptedTopics",
       Effect: "Allow",
-      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Principal: { Service: servicePrincipal("cloudwatch", region) },
       Action: ["kms:Decrypt", "kms:GenerateDataKey"],
       Resource: "*",
       Condition: { StringEquals: { "aws:SourceAccount": account } },
     },
   ];
-  const [first] = crossAccountPublishers;
-  if (first) {
-    const publisherAccount = first.split(":")[4] ?? "";
+  if (crossAccountPublishers.length > 0) {
+    const publisherAccounts = [...new Set(crossAccountPublishers.map((a) => a.split(":")[4]))];
     statements.push({
       Sid: "ProdRolesPublishHandoffsThroughSns",
       Effect: "Allow",
-      Principal: root(publisherAccount),
+      Principal: { AWS: publisherAccounts.map((a) => arns.root(a ?? "")) },
       Action: ["kms:Decrypt", "kms:GenerateDataKey"],
       Resource: "*",
       Condition: {
-        StringEquals: { "kms:ViaService": `sns.${region}.amazonaws.com` },
+        StringEquals: { "kms:ViaService": arns.viaService("sns") },
         ArnEquals: { "aws:PrincipalArn": [...crossAccountPublishers] },
       },
     });

@@ -1,4 +1,4 @@
-import { SNAPSHOT_PREFIX } from "./names";
+import { regionArns, SNAPSHOT_PREFIX } from "./names";
 
 /**
  * EventBridge patterns for RDS snapshot events. They match exact EventIDs, never whole event
@@ -23,7 +23,8 @@ export function automatedSnapshotCreatedPattern(account: string) {
  * account's other manual snapshots do not wake the function.
  */
 export function managedSnapshotReadyPattern(region: string, account: string) {
-  const arn = (type: string) => `arn:aws:rds:${region}:${account}:${type}:${SNAPSHOT_PREFIX}`;
+  // In the region's partition: `arn:aws:` would never match an event of cn-north-1.
+  const arn = (type: string) => regionArns(region).rds(account, `${type}:${SNAPSHOT_PREFIX}`);
   return {
     source: ["aws.rds"],
     account: [account],

@@ -1,193 +1,246 @@
-import type * as pulumi from "@pulumi/pulumi";
 import { TAG } from "../handlers/tags";
 import type { Statement } from "./iam";
-import { accountKeys, rdsArn, SNAPSHOT_PREFIX } from "./names";
+import { NAMES, regionArns, SNAPSHOT_PREFIX, type RegionArns } from "./names";
 
 /**
  * The IAM statements of each function, one builder per function, from the handlers' actual calls.
- * Every resource is an ARN pattern of one account and region; snapshot writes are limited to
- * `failsafe-*` names, and deletes and attribute changes also to snapshots tagged
- * failsafe:managed=true (rds:snapshot-tag / rds:cluster-snapshot-tag condition keys, "Actions,
- * resources, and condition keys for Amazon RDS"). KMS rights are limited to use through RDS (or SNS)
- * with kms:ViaService; the key policies decide which keys.
+ * Every resource is an ARN pattern of one account and region (in the region's partition);
+ * snapshot writes are limited to `failsafe-*` names, deletes and attribute changes also to
+ * snapshots tagged failsafe:managed=true (rds:snapshot-tag / rds:cluster-snapshot-tag condition
+ * keys, "Actions, resources, and condition keys for Amazon RDS"), and tag writes to the
+ * `failsafe:` keys. KMS rights are limited to use through RDS (or SNS) with kms:ViaService; grants
+ * only for AWS resources, and only on the program's own keys (kms:ResourceAliases). Every value is
+ * computed from config and fixed names, so the documents are known at preview time.
  */
 export interface Accounts {
   readonly region: string;
-  readonly prod: string;
+  /** The prod account this statement set is for (copy side), or every prod account (save side). */
+  readonly prod: readonly string[];
   readonly failsafe: string;
 }
 
-const snapshots = (a: Accounts, account: string, name: string) => [
-  rdsArn(a.region, account, `snapshot:${name}`),
-  rdsArn(a.region, account, `cluster-snapshot:${name}`),
+const snapshots = (arns: RegionArns, account: string, name: string) => [
+  arns.rds(account, `snapshot:${name}`),
+  arns.rds(account, `cluster-snapshot:${name}`),
 ];
-const managed = (a: Accounts, account: string) => snapshots(a, account, `${SNAPSHOT_PREFIX}*`);
-const managedTag = {
-  StringEquals: {
-    [`rds:snapshot-tag/${TAG.managed}`]: "true",
-  },
-};
-const managedClusterTag = {
-  StringEquals: {
-    [`rds:cluster-snapshot-tag/${TAG.managed}`]: "true",
-  },
-};
+const managed = (arns: RegionArns, account: string) =>
+  snapshots(arns, account, `${SNAPSHOT_PREFIX}*`);
+const managedTag = { StringEquals: { [`rds:snapshot-tag/${TAG.managed}`]: "true" } };
+const managedClusterTag = { StringEquals: { [`rds:cluster-snapshot-tag/${TAG.managed}`]: "true" } };
 
-function describeSnapshots(resources: string[]): Statement {
+/**
+ * DescribeDBSnapshots / DescribeDBClusterSnapshots. Listing one database's snapshots (the
+ * DBInstanceIdentifier / DBClusterIdentifier parameter) may be authorized against the db: /
+ * cluster: ARN as well as the snapshot ARNs (the Service Authorization Reference lists both
+ * resource types for these actions), so the databases of `dbAccount` are named too.
+ */
+function describeSnapshots(arns: RegionArns, resources: string[], dbAccount?: string): Statement {
+  const databases = dbAccount
+    ? [arns.rds(dbAccount, "db:*"), arns.rds(dbAccount, "cluster:*")]
+    : [];
   return {
     Sid: "DescribeSnapshots",
     Effect: "Allow",
     Action: ["rds:DescribeDBSnapshots", "rds:DescribeDBClusterSnapshots"],
-    Resource: resources,
+    Resource: [...resources, ...databases],
   };
 }
 
-function useKeysThroughRds(a: Accounts, accounts: string[]): Statement {
-  return {
-    Sid: "UseKeysThroughRdsForCopies",
-    Effect: "Allow",
-    Action: ["kms:CreateGrant", "kms:DescribeKey"],
-    Resource: accounts.map((account) => accountKeys(a.region, account)),
-    Condition: { StringEquals: { "kms:ViaService": `rds.${a.region}.amazonaws.com` } },
-  };
-}
-
-function publish(
-  a: Accounts,
-  topicArn: pulumi.Input<string>,
-  topicAccount: string,
-  sid: string,
+/**
+ * RDS creates a grant on the source and target keys of an encrypted copy (USER_CopySnapshot,
+ * "Handling encryption"). Only grants for AWS resources, only through RDS. Keys of the function's
+ * own account are pinned to the program's own by alias (kms:ResourceAliases: the key ids are not
+ * known before the keys exist); keys of another account (prod's transit keys, for the save side)
+ * are pinned by their own key policies, which give this account nothing on any other key — AWS
+ * documents aliases as account-local, so the alias condition is not relied on across accounts.
+ */
+function useKeysThroughRds(
+  arns: RegionArns,
+  ownAccount: string,
+  ownAliases: string[],
+  otherAccounts: readonly string[] = [],
 ): Statement[] {
+  const base = {
+    Effect: "Allow" as const,
+    Action: ["kms:CreateGrant", "kms:DescribeKey"],
+  };
+  const via = {
+    StringEquals: { "kms:ViaService": arns.viaService("rds") },
+    Bool: { "kms:GrantIsForAWSResource": "true" },
+  };
+  return [
+    {
+      ...base,
+      Sid: "UseOwnKeysThroughRdsForCopies",
+      Resource: arns.keys(ownAccount),
+      Condition: { ...via, "ForAnyValue:StringEquals": { "kms:ResourceAliases": ownAliases } },
+    },
+    ...(otherAccounts.length > 0
+      ? [
+          {
+            ...base,
+            Sid: "UseProdTransitKeysThroughRdsForCopies",
+            Resource: otherAccounts.map((account) => arns.keys(account)),
+            Condition: via,
+          },
+        ]
+      : []),
+  ];
+}
+
+function publish(arns: RegionArns, topicArn: string, sid: string): Statement[] {
+  const topicAccount = topicArn.split(":")[4] ?? "";
   return [
     { Sid: sid, Effect: "Allow", Action: "sns:Publish", Resource: topicArn },
     {
       Sid: `${sid}Encrypted`,
       Effect: "Allow",
       Action: ["kms:GenerateDataKey", "kms:Decrypt"],
-      Resource: accountKeys(a.region, topicAccount),
-      Condition: { StringEquals: { "kms:ViaService": `sns.${a.region}.amazonaws.com` } },
+      Resource: arns.keys(topicAccount),
+      Condition: { StringEquals: { "kms:ViaService": arns.viaService("sns") } },
     },
   ];
 }
 
-function deleteManaged(a: Accounts, account: string): Statement[] {
+/** Tags on managed snapshots, and only the product's own `failsafe:` keys. */
+function tagManaged(arns: RegionArns, account: string): Statement {
+  return {
+    Sid: "TagManagedCopies",
+    Effect: "Allow",
+    Action: "rds:AddTagsToResource",
+    Resource: managed(arns, account),
+    Condition: { "ForAllValues:StringLike": { "aws:TagKeys": ["failsafe:*"] } },
+  };
+}
+
+function deleteManaged(arns: RegionArns, account: string): Statement[] {
   return [
     {
       Sid: "DeleteManagedSnapshots",
       Effect: "Allow",
       Action: "rds:DeleteDBSnapshot",
-      Resource: rdsArn(a.region, account, `snapshot:${SNAPSHOT_PREFIX}*`),
+      Resource: arns.rds(account, `snapshot:${SNAPSHOT_PREFIX}*`),
       Condition: managedTag,
     },
     {
       Sid: "DeleteManagedClusterSnapshots",
       Effect: "Allow",
       Action: "rds:DeleteDBClusterSnapshot",
-      Resource: rdsArn(a.region, account, `cluster-snapshot:${SNAPSHOT_PREFIX}*`),
+      Resource: arns.rds(account, `cluster-snapshot:${SNAPSHOT_PREFIX}*`),
       Condition: managedClusterTag,
     },
   ];
 }
 
+function prodAccount(a: Accounts): string {
+  const [account, ...more] = a.prod;
+  if (!account || more.length > 0) {
+    throw new Error(`copy-side permissions need exactly one prod account, got ${a.prod.join(",")}`);
+  }
+  return account;
+}
+
 /** copy: read databases (with tags) and snapshots, copy automated → managed, tag the copy. */
 export function copyStatements(a: Accounts): Statement[] {
+  const arns = regionArns(a.region);
+  const prod = prodAccount(a);
   return [
     {
       Sid: "ReadDatabases",
       Effect: "Allow",
       Action: ["rds:DescribeDBInstances", "rds:DescribeDBClusters"],
-      Resource: [rdsArn(a.region, a.prod, "db:*"), rdsArn(a.region, a.prod, "cluster:*")],
+      Resource: [arns.rds(prod, "db:*"), arns.rds(prod, "cluster:*")],
     },
-    describeSnapshots(snapshots(a, a.prod, "*")),
+    describeSnapshots(arns, snapshots(arns, prod, "*"), prod),
     {
       Sid: "CopyAutomatedToManaged",
       Effect: "Allow",
       Action: ["rds:CopyDBSnapshot", "rds:CopyDBClusterSnapshot"],
-      Resource: [...snapshots(a, a.prod, "rds:*"), ...managed(a, a.prod)],
+      Resource: [...snapshots(arns, prod, "rds:*"), ...managed(arns, prod)],
     },
-    {
-      Sid: "TagManagedCopies",
-      Effect: "Allow",
-      Action: "rds:AddTagsToResource",
-      Resource: managed(a, a.prod),
-    },
-    useKeysThroughRds(a, [a.prod]),
+    tagManaged(arns, prod),
+    ...useKeysThroughRds(arns, prod, [NAMES.keyAlias.transit]),
   ];
 }
 
 /** share: read managed snapshots, add the failsafe account to `restore`, publish the hand-off. */
-export function shareStatements(a: Accounts, handoffTopicArn: pulumi.Input<string>): Statement[] {
+export function shareStatements(a: Accounts): Statement[] {
+  const arns = regionArns(a.region);
+  const prod = prodAccount(a);
   return [
-    describeSnapshots(managed(a, a.prod)),
+    describeSnapshots(arns, managed(arns, prod)),
     {
       Sid: "ShareManagedSnapshots",
       Effect: "Allow",
       Action: "rds:ModifyDBSnapshotAttribute",
-      Resource: rdsArn(a.region, a.prod, `snapshot:${SNAPSHOT_PREFIX}*`),
+      Resource: arns.rds(prod, `snapshot:${SNAPSHOT_PREFIX}*`),
       Condition: managedTag,
     },
     {
       Sid: "ShareManagedClusterSnapshots",
       Effect: "Allow",
       Action: "rds:ModifyDBClusterSnapshotAttribute",
-      Resource: rdsArn(a.region, a.prod, `cluster-snapshot:${SNAPSHOT_PREFIX}*`),
+      Resource: arns.rds(prod, `cluster-snapshot:${SNAPSHOT_PREFIX}*`),
       Condition: managedClusterTag,
     },
-    ...publish(a, handoffTopicArn, a.failsafe, "PublishHandoff"),
+    ...publish(arns, arns.topic(a.failsafe, NAMES.handoffTopic), "PublishHandoff"),
   ];
 }
 
 /** prod sweep: everything copy and share do, plus reading share state and deleting old copies. */
-export function prodSweepStatements(
-  a: Accounts,
-  handoffTopicArn: pulumi.Input<string>,
-): Statement[] {
+export function prodSweepStatements(a: Accounts): Statement[] {
+  const arns = regionArns(a.region);
+  const prod = prodAccount(a);
   return merge([
     ...copyStatements(a),
-    ...shareStatements(a, handoffTopicArn),
+    ...shareStatements(a),
     {
       Sid: "ReadShareState",
       Effect: "Allow",
       Action: ["rds:DescribeDBSnapshotAttributes", "rds:DescribeDBClusterSnapshotAttributes"],
-      Resource: managed(a, a.prod),
+      Resource: managed(arns, prod),
     },
-    ...deleteManaged(a, a.prod),
+    ...deleteManaged(arns, prod),
   ]);
 }
 
-/** save: read snapshots shared by prod, copy them with the vault key, tag the copy, notify ops. */
-export function saveStatements(a: Accounts, opsTopicArn: pulumi.Input<string>): Statement[] {
+/**
+ * save: read snapshots shared by the prod accounts and this account's copies (listed by database
+ * identifier), copy them with the vault key, tag the copy, notify ops.
+ */
+export function saveStatements(a: Accounts): Statement[] {
+  const arns = regionArns(a.region);
+  const shared = a.prod.flatMap((account) => managed(arns, account));
   return [
-    describeSnapshots([...managed(a, a.prod), ...snapshots(a, a.failsafe, "*")]),
+    describeSnapshots(arns, [...shared, ...snapshots(arns, a.failsafe, "*")], a.failsafe),
     {
       Sid: "CopySharedToVault",
       Effect: "Allow",
       Action: ["rds:CopyDBSnapshot", "rds:CopyDBClusterSnapshot"],
-      Resource: [...managed(a, a.prod), ...managed(a, a.failsafe)],
+      Resource: [...shared, ...managed(arns, a.failsafe)],
     },
-    {
-      Sid: "TagManagedCopies",
-      Effect: "Allow",
-      Action: "rds:AddTagsToResource",
-      Resource: managed(a, a.failsafe),
-    },
-    // Transit key (prod) to read the shared snapshot, vault key (failsafe) to write the copy.
-    useKeysThroughRds(a, [a.prod, a.failsafe]),
-    ...publish(a, opsTopicArn, a.failsafe, "NotifyOps"),
+    tagManaged(arns, a.failsafe),
+    // Vault key (failsafe) to write the copy, transit keys (prod) to read the shared snapshot.
+    ...useKeysThroughRds(arns, a.failsafe, [NAMES.keyAlias.vault], a.prod),
+    ...publish(arns, arns.topic(a.failsafe, NAMES.opsTopic.save), "NotifyOps"),
   ];
 }
 
-/** retention: read this account's snapshots, delete managed ones. */
+/** retention: read this account's snapshots (by database identifier), delete managed ones. */
 export function retentionStatements(a: Accounts): Statement[] {
-  return [describeSnapshots(snapshots(a, a.failsafe, "*")), ...deleteManaged(a, a.failsafe)];
+  const arns = regionArns(a.region);
+  return [
+    describeSnapshots(arns, snapshots(arns, a.failsafe, "*"), a.failsafe),
+    ...deleteManaged(arns, a.failsafe),
+  ];
 }
 
-/** failsafe sweep: save and retention together. */
-export function failsafeSweepStatements(
-  a: Accounts,
-  opsTopicArn: pulumi.Input<string>,
-): Statement[] {
-  return merge([...saveStatements(a, opsTopicArn), ...retentionStatements(a)]);
+/**
+ * failsafe sweep: save and retention together; it publishes (RPO breaches, re-created databases)
+ * and tags (the breach mark) through the save statements.
+ */
+export function failsafeSweepStatements(a: Accounts): Statement[] {
+  return merge([...saveStatements(a), ...retentionStatements(a)]);
 }
 
 /** Drops statements repeated by composition (same Sid): the first one is the widest. */

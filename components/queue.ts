@@ -1,7 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { servicePrincipal } from "../handlers/partition";
 import { anyAboveZeroAlarm } from "./alarms";
 import { policyDocument } from "./iam";
+import { dlqName, queueName, regionArns } from "./names";
 
 /**
  * A copy refused because ~20 copies are already in flight (SnapshotQuotaExceeded) is retried
@@ -14,14 +16,17 @@ export const COPY_QUEUE_MAX_RECEIVES = 24;
 export interface QueueWithDlqArgs {
   /** Provider of the account the queues live in. */
   readonly provider: aws.Provider;
+  readonly region: string;
+  /** Account of the queues (their ARNs are computed, so the queue policy is known at preview). */
+  readonly account: string;
   /** Timeout of the consuming function: the visibility timeout is six times it (AWS guidance). */
   readonly consumerTimeoutSeconds: number;
   /** Deliveries before a message is parked in the DLQ. */
   readonly maxReceiveCount?: number;
-  /** The AWS service allowed to send (events.amazonaws.com or sns.amazonaws.com)… */
-  readonly senderService: "events.amazonaws.com" | "sns.amazonaws.com";
-  /** …and only from this source ARN (rule or topic). */
-  readonly senderArn: pulumi.Input<string>;
+  /** The AWS service allowed to send (events or sns)… */
+  readonly senderService: "events" | "sns";
+  /** …and only from this source ARN (rule or topic), computed from its fixed name. */
+  readonly senderArn: string;
   /** Topic the DLQ-depth alarm notifies. */
   readonly alarmTopicArn: pulumi.Input<string>;
 }
@@ -35,15 +40,20 @@ export class QueueWithDlq extends pulumi.ComponentResource {
   readonly queue: aws.sqs.Queue;
   readonly dlq: aws.sqs.Queue;
   readonly dlqAlarm: aws.cloudwatch.MetricAlarm;
+  /** The queue's name and ARN, known before it exists (for IAM documents). */
+  readonly queueName: string;
+  readonly queueArn: string;
 
   constructor(name: string, args: QueueWithDlqArgs, opts?: pulumi.ComponentResourceOptions) {
     super("rds-failsafe:queue:QueueWithDlq", name, {}, opts);
     const child = { parent: this, provider: args.provider };
+    this.queueName = queueName(name);
+    this.queueArn = regionArns(args.region).queue(args.account, this.queueName);
 
     this.dlq = new aws.sqs.Queue(
       `${name}-dlq`,
       {
-        name: `rds-failsafe-${name}-dlq`,
+        name: dlqName(name),
         sqsManagedSseEnabled: true,
         messageRetentionSeconds: 14 * 86_400,
       },
@@ -52,7 +62,7 @@ export class QueueWithDlq extends pulumi.ComponentResource {
     this.queue = new aws.sqs.Queue(
       name,
       {
-        name: `rds-failsafe-${name}`,
+        name: this.queueName,
         sqsManagedSseEnabled: true,
         visibilityTimeoutSeconds: 6 * args.consumerTimeoutSeconds,
         messageRetentionSeconds: 4 * 86_400,
@@ -71,9 +81,9 @@ export class QueueWithDlq extends pulumi.ComponentResource {
           {
             Sid: "OnlyTheFeedingSourceSends",
             Effect: "Allow",
-            Principal: { Service: args.senderService },
+            Principal: { Service: servicePrincipal(args.senderService, args.region) },
             Action: "sqs:SendMessage",
-            Resource: this.queue.arn,
+            Resource: this.queueArn,
             Condition: { ArnEquals: { "aws:SourceArn": args.senderArn } },
           },
         ]),

@@ -1,12 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { FailsafeSettingsInput } from "../handlers/settings";
-import { METRICS_NAMESPACE } from "../handlers/metrics";
+import { FAILSAFE_METRICS_SERVICE, METRICS_NAMESPACE } from "../handlers/metrics";
+import { anyAboveZeroAlarm, heartbeatAlarm } from "./alarms";
 import { SnapshotFunction } from "./function";
 import { policyDocument } from "./iam";
 import { vaultKeyPolicy } from "./keys";
 import { Messaging } from "./messaging";
-import { handoffPublishers, NAMES } from "./names";
+import { handoffPublishers, NAMES, regionArns } from "./names";
 import { managedSnapshotReadyPattern } from "./patterns";
 import { failsafeSweepStatements, retentionStatements, saveStatements } from "./permissions";
 import { COPY_QUEUE_MAX_RECEIVES, QueueWithDlq } from "./queue";
@@ -15,9 +16,13 @@ export interface SaveSideArgs {
   /** Provider of the failsafe account (assumed role, allowedAccountIds = [failsafeAccountId]). */
   readonly provider: aws.Provider;
   readonly region: string;
-  readonly prodAccountId: string;
+  /**
+   * Every prod account whose copy side hands off to this failsafe account. Each runs its own
+   * copy-side stack; only these may publish hand-offs, and only their snapshots are saved.
+   */
+  readonly prodAccountIds: readonly string[];
   readonly failsafeAccountId: string;
-  /** The only principal that may schedule deletion of, or disable, the vault key. */
+  /** The only principal that may delete, disable or change the policy of the vault key. */
   readonly breakGlassPrincipalArn: string;
   readonly retentionDays: number;
   readonly minCopies: number;
@@ -31,8 +36,7 @@ export interface SaveSideArgs {
   readonly notificationEmail?: string;
 }
 
-/** Powertools Metrics adds this `service` dimension to every metric of the failsafe functions. */
-export const FAILSAFE_METRICS_SERVICE = "rds-failsafe-failsafe";
+export { FAILSAFE_METRICS_SERVICE };
 
 /**
  * The failsafe account's side: vault key, hand-off topic and queue, the save, retention and sweep
@@ -58,24 +62,31 @@ export class SaveSide extends pulumi.ComponentResource {
     const child = { parent: this, provider: args.provider };
     const accounts = {
       region: args.region,
-      prod: args.prodAccountId,
+      prod: args.prodAccountIds,
       failsafe: args.failsafeAccountId,
     };
+    const arns = regionArns(args.region);
 
     const vaultKey = new aws.kms.Key(
       "vault",
       {
         description:
-          "rds-failsafe vault key: encrypts every failsafe copy; only break-glass may delete or disable it",
+          "rds-failsafe vault key: encrypts every failsafe copy; only break-glass may delete, disable or re-write its policy",
         enableKeyRotation: true,
         deletionWindowInDays: 30,
-        policy: policyDocument(vaultKeyPolicy(args.failsafeAccountId, args.breakGlassPrincipalArn)),
+        policy: policyDocument(
+          vaultKeyPolicy(args.region, args.failsafeAccountId, args.breakGlassPrincipalArn),
+        ),
+        // The policy denies kms:PutKeyPolicy to everyone but break-glass, the deploy role
+        // included: KMS's lock-out check would refuse to create such a key otherwise. That is the
+        // point (README "The vault key"): changing this policy is a break-glass operation.
+        bypassPolicyLockoutSafetyCheck: true,
       },
       child,
     );
     new aws.kms.Alias("vault", { name: NAMES.keyAlias.vault, targetKeyId: vaultKey.keyId }, child);
 
-    const publishers = handoffPublishers(args.prodAccountId);
+    const publishers = handoffPublishers(args.region, args.prodAccountIds);
     const messaging = new Messaging(
       "messaging",
       {
@@ -91,6 +102,7 @@ export class SaveSide extends pulumi.ComponentResource {
     );
     const alarmTopicArn = messaging.opsTopic.arn;
 
+    const handoffArn = arns.topic(args.failsafeAccountId, NAMES.handoffTopic);
     const handoff = new aws.sns.Topic(
       "handoff",
       { name: NAMES.handoffTopic, kmsMasterKeyId: messaging.key.arn },
@@ -102,14 +114,14 @@ export class SaveSide extends pulumi.ComponentResource {
         arn: handoff.arn,
         policy: policyDocument([
           {
-            // The account as principal plus aws:PrincipalArn, not the role ARNs as principals: a
+            // The accounts as principals plus aws:PrincipalArn, not the role ARNs as principals: a
             // re-created prod role then keeps working (a role principal is pinned to the role's
             // unique id when the policy is saved).
             Sid: "OnlyProdShareRolesPublish",
             Effect: "Allow",
-            Principal: { AWS: `arn:aws:iam::${args.prodAccountId}:root` },
+            Principal: { AWS: args.prodAccountIds.map((account) => arns.root(account)) },
             Action: "sns:Publish",
-            Resource: handoff.arn,
+            Resource: handoffArn,
             Condition: { ArnEquals: { "aws:PrincipalArn": publishers } },
           },
         ]),
@@ -117,13 +129,19 @@ export class SaveSide extends pulumi.ComponentResource {
       child,
     );
 
-    const common = { provider: args.provider, consumerTimeoutSeconds: 60, alarmTopicArn };
+    const common = {
+      provider: args.provider,
+      region: args.region,
+      account: args.failsafeAccountId,
+      consumerTimeoutSeconds: 60,
+      alarmTopicArn,
+    };
     const saveQueue = new QueueWithDlq(
       "save",
       {
         ...common,
-        senderService: "sns.amazonaws.com",
-        senderArn: handoff.arn,
+        senderService: "sns",
+        senderArn: handoffArn,
         // The same in-flight copy limit applies to the failsafe account's copies.
         maxReceiveCount: COPY_QUEUE_MAX_RECEIVES,
       },
@@ -137,7 +155,7 @@ export class SaveSide extends pulumi.ComponentResource {
     const ready = new aws.cloudwatch.EventRule(
       "failsafe-copy-ready",
       {
-        name: "rds-failsafe-failsafe-copy-ready",
+        name: NAMES.rule.failsafeCopyReady,
         description: "A failsafe copy finished: apply retention to its source",
         eventPattern: JSON.stringify(
           managedSnapshotReadyPattern(args.region, args.failsafeAccountId),
@@ -147,7 +165,11 @@ export class SaveSide extends pulumi.ComponentResource {
     );
     const retentionQueue = new QueueWithDlq(
       "retention",
-      { ...common, senderService: "events.amazonaws.com", senderArn: ready.arn },
+      {
+        ...common,
+        senderService: "events",
+        senderArn: arns.rule(args.failsafeAccountId, NAMES.rule.failsafeCopyReady),
+      },
       { parent: this },
     );
     new aws.cloudwatch.EventTarget(
@@ -158,7 +180,7 @@ export class SaveSide extends pulumi.ComponentResource {
 
     const settings: pulumi.Output<FailsafeSettingsInput> = pulumi.output({
       region: args.region,
-      prodAccountId: args.prodAccountId,
+      prodAccountIds: [...args.prodAccountIds],
       failsafeAccountId: args.failsafeAccountId,
       vaultKmsKeyArn: vaultKey.arn,
       handoffTopicArn: handoff.arn,
@@ -171,6 +193,7 @@ export class SaveSide extends pulumi.ComponentResource {
     });
     const fn = {
       provider: args.provider,
+      region: args.region,
       account: args.failsafeAccountId,
       side: "failsafe" as const,
       settings,
@@ -186,7 +209,7 @@ export class SaveSide extends pulumi.ComponentResource {
           description:
             "Copies snapshots shared by prod into the failsafe account with the vault key",
           entry: "save",
-          statements: saveStatements(accounts, alarmTopicArn),
+          statements: saveStatements(accounts),
           // At most 20 copies started at once: RDS's in-flight copy limit per account and region.
           trigger: { queue: saveQueue, batchSize: 5, maximumConcurrency: 4 },
         },
@@ -212,31 +235,62 @@ export class SaveSide extends pulumi.ComponentResource {
           functionName: NAMES.fn.failsafeSweep,
           description: "Saves shared snapshots missed by hand-offs; RPO metrics; retention",
           entry: "sweep",
-          statements: failsafeSweepStatements(accounts, alarmTopicArn),
+          statements: failsafeSweepStatements(accounts),
           trigger: { schedule: args.sweepSchedule },
         },
         { parent: this },
       ),
     ];
 
+    const metric = {
+      namespace: METRICS_NAMESPACE,
+      dimensions: { service: FAILSAFE_METRICS_SERVICE },
+    };
+    // One alarm for "some lineage is in breach"; each lineage entering breach is also told on its
+    // own by the sweep (a second breach while the first lasts would not move this alarm).
     new aws.cloudwatch.MetricAlarm(
       "rpo",
       {
         name: "rds-failsafe-rpo-breach",
-        alarmDescription: `A protected database has no failsafe copy newer than ${args.rpoHours} h, or the failsafe sweep stopped reporting. The sweep's log names the sources (rpoBreaches).`,
-        namespace: METRICS_NAMESPACE,
-        metricName: "MaxNewestCopyAgeHours",
-        dimensions: { service: FAILSAFE_METRICS_SERVICE },
+        alarmDescription: `At least one protected database has no failsafe copy newer than ${args.rpoHours} h. The sweep told ops which (one message per database entering breach); its log names them all (rpoBreaches).`,
+        ...metric,
+        metricName: "RpoBreaches",
         statistic: "Maximum",
         period: 3600,
-        evaluationPeriods: 2,
-        datapointsToAlarm: 2,
-        threshold: args.rpoHours,
+        evaluationPeriods: 1,
+        threshold: 0,
         comparisonOperator: "GreaterThanThreshold",
-        // No figures means the sweep is not running: that is a breach too.
-        treatMissingData: "breaching",
+        // No figure means the sweep did not run: the heartbeat alarm below says that, so this one
+        // stays OK after a deploy instead of going red before the first sweep.
+        treatMissingData: "notBreaching",
         alarmActions: [alarmTopicArn],
         okActions: [alarmTopicArn],
+      },
+      child,
+    );
+    heartbeatAlarm(
+      "failsafe-sweep-stopped",
+      {
+        name: "rds-failsafe-failsafe-sweep-stopped",
+        description:
+          "The failsafe sweep has not completed a run for 2 h (INSUFFICIENT_DATA): nothing checks the RPO or saves missed snapshots. See rds-failsafe-failsafe-sweep's logs and errors alarm.",
+        ...metric,
+        metricName: "SweepCompleted",
+        hours: 2,
+        topicArn: alarmTopicArn,
+      },
+      child,
+    );
+    anyAboveZeroAlarm(
+      "rejected-handoffs",
+      {
+        name: "rds-failsafe-rejected-handoffs",
+        description:
+          "The save function rejected hand-offs (forged, malformed, or naming snapshots not shared by a configured prod account). Nothing was copied for them; its log says why per message.",
+        ...metric,
+        metricName: "RejectedHandoffs",
+        statistic: "Sum",
+        topicArn: alarmTopicArn,
       },
       child,
     );

@@ -9,6 +9,8 @@ import type { FailsafeSettings, ProdSettings } from "./settings";
 export interface ProdDeps {
   readonly rds: RDSClient;
   readonly sns: SNSClient;
+  /** The prod sweep's figures (UnprotectedSources and its alarm). */
+  readonly metrics: MetricsSink;
   readonly settings: ProdSettings;
   readonly log: Log;
   readonly clock: () => Date;

@@ -87,7 +87,12 @@ export async function copyAutomatedSnapshot(
   const target = managedSnapshotId(snapshot.kind, snapshot.id);
   // Any encrypted source, including one under the default aws/rds key (which AWS does not let you
   // share, USER_ShareSnapshot), is re-encrypted with the transit key the failsafe account may use.
-  const kmsKeyId = snapshot.encrypted ? settings.transitKmsKeyArn : undefined;
+  // DB instance intermediates are encrypted even from an unencrypted source (CopyDBSnapshot allows
+  // it): AWS refuses to make an encrypted snapshot public, so no bug or misused role can publish
+  // one. Aurora cluster snapshots cannot be encrypted on copy (CopyDBClusterSnapshot rejects
+  // KmsKeyId for an unencrypted source), so those stay as they are.
+  const kmsKeyId =
+    snapshot.kind === "instance" || snapshot.encrypted ? settings.transitKmsKeyArn : undefined;
   const result = await snapshots(deps).copy({
     kind: snapshot.kind,
     source: snapshot.id,
@@ -100,13 +105,15 @@ export async function copyAutomatedSnapshot(
       [TAG.sourceId]: snapshot.sourceId,
       [TAG.sourceSnapshot]: snapshot.id,
       [TAG.sourceTime]: (snapshot.originalCreateTime ?? deps.clock()).toISOString(),
+      // For people reading prod; the failsafe side takes the lineage from RDS, never from this.
+      ...(snapshot.resourceId ? { [TAG.sourceResourceId]: snapshot.resourceId } : {}),
     },
   });
   return {
     decision: result === "created" ? "copied" : "exists",
     reason:
       result === "created"
-        ? `copy started${kmsKeyId ? " with the transit key" : " (source unencrypted)"}`
+        ? `copy started${kmsKeyId ? " with the transit key" : " unencrypted (an unencrypted Aurora cluster snapshot cannot be encrypted on copy)"}`
         : "intermediate copy already exists",
     ...ids,
     target,

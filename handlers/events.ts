@@ -3,6 +3,7 @@ import { describeIssues } from "./schema";
 import { parseSnapshotArn, type SnapshotArn } from "./arn";
 import { Rejection } from "./errors";
 import type { SnapshotKind } from "./naming";
+import { partitionOf } from "./partition";
 
 /**
  * RDS event ids rds-failsafe acts on (Amazon RDS User Guide, "Amazon RDS event categories and event
@@ -32,10 +33,13 @@ const rdsEventSchema = z.object({
   "detail-type": z.enum([DETAIL_TYPE.instance, DETAIL_TYPE.cluster]),
   account: accountId,
   region: nonEmpty,
+  resources: z.optional(z.array(z.string())),
   detail: z.object({
     EventID: z.string().check(z.regex(/^RDS-EVENT-\d{4}$/, "must look like RDS-EVENT-NNNN")),
-    // AWS's own samples put "rds:" in front of SourceIdentifier; the ARN is the reliable field.
+    // AWS's own samples put "rds:" in front of SourceIdentifier; the ARN is the reliable field,
+    // the identifier and `resources` only have to agree with it.
     SourceArn: nonEmpty,
+    SourceIdentifier: z.optional(z.string()),
   }),
 });
 
@@ -84,6 +88,7 @@ export function parseRdsSnapshotEvent(body: unknown, expect: EventExpectation): 
   if (typeof snapshot === "string") {
     throw new Rejection(`detail.SourceArn ${snapshot}`);
   }
+  checkPartition("detail.SourceArn", snapshot.partition, expect.region);
   if (snapshot.account !== expect.account || snapshot.region !== expect.region) {
     throw new Rejection(
       `snapshot ${event.detail.SourceArn} is not in account ${expect.account} region ${expect.region}`,
@@ -92,6 +97,20 @@ export function parseRdsSnapshotEvent(body: unknown, expect: EventExpectation): 
   if (DETAIL_TYPE[snapshot.kind] !== event["detail-type"]) {
     throw new Rejection(
       `detail-type "${event["detail-type"]}" does not match the ${snapshot.kind} snapshot ARN ${event.detail.SourceArn}`,
+    );
+  }
+  // Every field that names the snapshot must name the same one: an event whose fields disagree
+  // was not written by RDS, and acting on either reading could touch the wrong snapshot.
+  const [resource, ...more] = event.resources ?? [];
+  if (more.length > 0 || (resource !== undefined && resource !== event.detail.SourceArn)) {
+    throw new Rejection(
+      `resources ${JSON.stringify(event.resources)} do not name detail.SourceArn ${event.detail.SourceArn}`,
+    );
+  }
+  const identifier = event.detail.SourceIdentifier;
+  if (identifier !== undefined && bareId(identifier) !== bareId(snapshot.id)) {
+    throw new Rejection(
+      `detail.SourceIdentifier ${identifier} does not name the snapshot of detail.SourceArn ${event.detail.SourceArn}`,
     );
   }
   return { eventId, account: event.account, region: event.region, snapshot };
@@ -140,6 +159,24 @@ export function parseHandoff(body: string, expectedTopicArn?: string): Handoff {
     throw new Rejection(`hand-off message is invalid: ${describeIssues(parsed.error)}`);
   }
   return parsed.data;
+}
+
+/** AWS's samples write `rds:<id>` for a manual snapshot `<id>`; an automated id starts so itself. */
+function bareId(id: string): string {
+  return id.replace(/^(rds:)+/i, "").toLowerCase();
+}
+
+/**
+ * An ARN of another partition than the region's names nothing this deployment may touch
+ * (`arn:aws-cn:…` in eu-west-1, `arn:aws:…` in cn-north-1): reject it before any AWS call.
+ */
+export function checkPartition(field: string, partition: string, region: string): void {
+  const expected = partitionOf(region);
+  if (partition !== expected) {
+    throw new Rejection(
+      `${field} is in partition ${partition}, but region ${region} is in partition ${expected}`,
+    );
+  }
 }
 
 function parseJson(text: string, what: string): unknown {

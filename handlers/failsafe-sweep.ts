@@ -1,17 +1,24 @@
 import { parseSnapshotArn } from "./arn";
-import { ageHours, snapshots, type FailsafeDeps } from "./context";
-import { attempt } from "./prod-sweep";
+import { snapshots, type FailsafeDeps } from "./context";
+import { lineageStates, type LineageState, type LineageStatus } from "./lineage";
 import { isManagedSnapshotId, type SnapshotKind } from "./naming";
+import { notify } from "./notify";
+import { attempt } from "./prod-sweep";
 import type { SnapshotInfo } from "./rds";
-import { applyRetention, copyTime, sourceKeyOf } from "./retention";
+import { applyRetention, type DeleteBudget } from "./retention";
 import { copyShared } from "./save";
-import { isManagedTagged } from "./tags";
+import { isManagedTagged, TAG } from "./tags";
 
+/** One lineage as the sweep reports it (log line, return value, metrics). */
 export interface SourceFreshness {
+  /** account/kind/identifier: the display name. */
   readonly source: string;
-  /** Age in hours of the newest available failsafe copy. */
+  readonly lineage: string;
+  /** Age in hours of the newest copy's data (see LineageState.ageHours). */
   readonly newestCopyAgeHours: number;
   readonly copies: number;
+  readonly status: LineageStatus;
+  readonly frozen: boolean;
   readonly breach: boolean;
 }
 
@@ -20,6 +27,8 @@ export interface FailsafeSweepReport {
   readonly deleted: number;
   readonly failed: number;
   readonly deferred: number;
+  /** Lineages that entered RPO breach in this run (ops was told about each). */
+  readonly newBreaches: readonly string[];
   readonly sources: readonly SourceFreshness[];
 }
 
@@ -27,9 +36,14 @@ const KINDS: readonly SnapshotKind[] = ["instance", "cluster"];
 
 /**
  * failsafe sweep (scheduled), independent of prod's messages:
- * 1. managed snapshots shared by the prod account and not yet saved → save them;
- * 2. per source, the age of the newest failsafe copy (the RPO metric; breach above rpoHours);
- * 3. retention for every source, from the same listing (covers lost copy-finished events).
+ * 1. managed snapshots shared by a configured prod account and not yet saved → save them;
+ * 2. per lineage, the age of the newest copy; a lineage newly in RPO breach is told to the ops
+ *    topic at once (even while others are in breach: each breach is its own message), and the
+ *    newest copy is tagged so the next run does not tell it again;
+ * 3. retention for every lineage, from the same listing (covers lost copy-finished events),
+ *    within the run's delete budget.
+ * Then the figures: RpoBreaches (the alarm), per-source ages, and SweepCompleted (a heartbeat
+ * whose absence the "sweep stopped" alarm sees).
  */
 export function failsafeSweepHandler(deps: FailsafeDeps): () => Promise<FailsafeSweepReport> {
   return async () => {
@@ -38,10 +52,12 @@ export function failsafeSweepHandler(deps: FailsafeDeps): () => Promise<Failsafe
       deleted: 0,
       failed: 0,
       deferred: 0,
+      newBreaches: [] as string[],
       sources: [] as SourceFreshness[],
     };
+    const budget: DeleteBudget = { remaining: deps.settings.maxActionsPerRun };
     for (const kind of KINDS) {
-      await sweepKind(deps, kind, report);
+      await sweepKind(deps, kind, report, budget);
     }
     const breaches = report.sources.filter((s) => s.breach);
     publishFreshness(deps, report.sources, breaches.length);
@@ -53,30 +69,31 @@ export function failsafeSweepHandler(deps: FailsafeDeps): () => Promise<Failsafe
       deferred: report.deferred,
       sources: report.sources.length,
       rpoBreaches: breaches.map((s) => s.source),
+      newBreaches: report.newBreaches,
     });
     return report;
   };
 }
 
-/**
- * The RPO figures. `MaxNewestCopyAgeHours` carries no dimension so one alarm covers every source
- * (per-source metrics would need an alarm per database); a source with no available copy counts
- * as very old. A sweep that stops running emits nothing, and the alarm treats missing data as a
- * breach.
- */
 function publishFreshness(
   deps: FailsafeDeps,
   sources: readonly SourceFreshness[],
   breaches: number,
 ): void {
-  const NO_COPY_HOURS = 1_000_000;
-  const ages = sources.map((s) => Math.min(s.newestCopyAgeHours, NO_COPY_HOURS));
-  for (const [i, source] of sources.entries()) {
-    deps.metrics.gauge("NewestCopyAgeHours", ages[i] ?? NO_COPY_HOURS, { Source: source.source });
+  for (const source of sources) {
+    if (source.status === "ok" || source.status === "breach") {
+      // Finite by construction: every lineage has at least one copy with a data time.
+      deps.metrics.gauge("NewestCopyAgeHours", Math.round(source.newestCopyAgeHours * 10) / 10, {
+        Source: source.source,
+      });
+    }
   }
-  deps.metrics.gauge("MaxNewestCopyAgeHours", Math.max(0, ...ages));
   deps.metrics.gauge("RpoBreaches", breaches);
-  deps.metrics.gauge("ProtectedSources", sources.length);
+  deps.metrics.gauge(
+    "ProtectedSources",
+    sources.filter((s) => s.status === "ok" || s.status === "breach").length,
+  );
+  deps.metrics.count("SweepCompleted", 1);
   deps.metrics.flush();
 }
 
@@ -88,12 +105,13 @@ async function sweepKind(
     deleted: number;
     failed: number;
     deferred: number;
+    newBreaches: string[];
     sources: SourceFreshness[];
   },
+  budget: DeleteBudget,
 ): Promise<void> {
   const { settings } = deps;
   const rds = snapshots(deps);
-  const now = deps.clock();
 
   const copies: SnapshotInfo[] = [];
   for await (const snapshot of rds.listSnapshots(kind, "manual")) {
@@ -101,31 +119,31 @@ async function sweepKind(
       copies.push(snapshot);
     }
   }
-  const saved = new Set(copies.map((s) => s.id));
+  const copiedFrom = new Set(copies.map((s) => s.tags[TAG.copiedFrom]));
 
   // 1. save what prod shared and we do not have yet
   const inFlight = copies.filter((s) => s.status !== "available").length;
-  let budget = Math.min(settings.maxActionsPerRun, settings.copyConcurrencyLimit - inFlight);
+  let copyBudget = Math.min(settings.maxActionsPerRun, settings.copyConcurrencyLimit - inFlight);
   for await (const shared of rds.listSnapshots(kind, "shared")) {
     const ref = parseSnapshotArn(shared.arn);
     const fromProd =
       typeof ref !== "string" &&
-      ref.account === settings.prodAccountId &&
+      settings.prodAccountIds.includes(ref.account) &&
       ref.region === settings.region;
     if (
       !fromProd ||
       !isManagedSnapshotId(kind, ref.id) ||
-      saved.has(ref.id) ||
+      copiedFrom.has(shared.arn) ||
       shared.status !== "available"
     ) {
       continue;
     }
-    if (budget <= 0) {
+    if (copyBudget <= 0) {
       report.deferred += 1;
       continue;
     }
-    budget -= 1;
-    const outcome = await attempt(deps, () => copyShared(deps, shared, ref.id), "failsafe-sweep");
+    copyBudget -= 1;
+    const outcome = await attempt(deps, () => copyShared(deps, shared, copies), "failsafe-sweep");
     if (outcome.decision === "saved") {
       report.saved += 1;
     } else if (outcome.decision === "failed") {
@@ -133,34 +151,78 @@ async function sweepKind(
     }
   }
 
-  // 2 and 3, per source
-  const bySource = new Map<string, SnapshotInfo[]>();
-  for (const copy of copies) {
-    const key = sourceKeyOf(copy);
-    if (key) {
-      bySource.set(key, [...(bySource.get(key) ?? []), copy]);
-    }
-  }
-  for (const [source, group] of bySource) {
-    const newest = group
-      .filter((s) => s.status === "available")
-      .map((s) => copyTime(s)?.getTime() ?? 0)
-      .reduce((a, b) => Math.max(a, b), 0);
-    const age = newest > 0 ? ageHours(now, new Date(newest)) : Number.POSITIVE_INFINITY;
+  // 2 and 3, per lineage
+  const now = deps.clock();
+  for (const lineage of lineageStates(copies, now, settings)) {
+    const breach = lineage.status === "breach";
     report.sources.push({
-      source,
-      newestCopyAgeHours: age,
-      copies: group.length,
-      breach: age > settings.rpoHours,
+      source: `${lineage.account}/${lineage.kind}/${lineage.sourceId}`,
+      lineage: lineage.key,
+      newestCopyAgeHours: lineage.ageHours,
+      copies: lineage.copies.length,
+      status: lineage.status,
+      frozen: lineage.frozen,
+      breach,
     });
+    if (breach && !lineage.breachNotifiedAt) {
+      const told = await attempt(deps, () => announceBreach(deps, lineage), "failsafe-sweep");
+      if (told.decision === "failed") {
+        report.failed += 1;
+      } else {
+        report.newBreaches.push(lineage.key);
+      }
+    }
     const outcome = await attempt(
       deps,
-      () => applyRetention(deps, kind, source, group),
+      () => applyRetention(deps, kind, lineage.key, lineage.copies, budget),
       "failsafe-sweep",
     );
     report.deleted += Array.isArray(outcome.deleted) ? outcome.deleted.length : 0;
+    report.deferred += typeof outcome.deferred === "number" ? outcome.deferred : 0;
     if (outcome.decision === "failed") {
       report.failed += 1;
     }
   }
+}
+
+/**
+ * Tells ops that one lineage has no copy newer than rpoHours, then marks its newest copy so the
+ * next sweep does not tell it again (a newer copy carries no mark, so a later breach is told
+ * anew). The mark is written only after the message went out: a failed publish is retried by the
+ * next run, never lost.
+ */
+async function announceBreach(
+  deps: FailsafeDeps,
+  lineage: LineageState,
+): Promise<{ decision: "notified" | "failed"; reason: string }> {
+  const source = `${lineage.account}/${lineage.kind}/${lineage.sourceId}`;
+  const hours = Math.floor(lineage.ageHours);
+  const sent = await notify(
+    deps,
+    deps.settings.opsTopicArn,
+    "failsafe-sweep",
+    `rds-failsafe: RPO breach: ${lineage.sourceId} has no copy newer than ${deps.settings.rpoHours} h`,
+    {
+      event: "rpo-breach",
+      source,
+      lineage: lineage.key,
+      newestCopy: lineage.newestCopy?.id,
+      newestCopyDataTime: lineage.newest?.toISOString(),
+      newestCopyAgeHours: hours,
+      rpoHours: deps.settings.rpoHours,
+      copies: lineage.copies.length,
+      frozen: lineage.frozen,
+      whatToDo:
+        "Check the prod side (is the database still there, tagged, with automated backups on? are the copy-side functions and rules still deployed?). To stop counting a decommissioned database: npx rds-failsafe retire --source <id> --apply",
+    },
+  );
+  if (!sent) {
+    return { decision: "failed", reason: `could not notify the RPO breach of ${source}` };
+  }
+  if (lineage.newestCopy) {
+    await snapshots(deps).addTags(lineage.newestCopy.arn, {
+      [TAG.breachNotified]: deps.clock().toISOString(),
+    });
+  }
+  return { decision: "notified", reason: `RPO breach of ${source} (${hours} h) told to ops` };
 }

@@ -7,7 +7,7 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { CLIENT_DEFAULTS, type FailsafeDeps, type Injected } from "./context";
 import { failsafeSweepHandler } from "./failsafe-sweep";
 import { createLogger } from "./log";
-import { powertoolsMetrics } from "./metrics";
+import { FAILSAFE_METRICS_SERVICE, powertoolsMetrics } from "./metrics";
 import { retentionHandler } from "./retention";
 import { saveHandler } from "./save";
 import { parseFailsafeSettings, type FailsafeSettingsInput, settingsFromEnv } from "./settings";
@@ -22,8 +22,8 @@ export function failsafeHandlers(
   const deps: FailsafeDeps = {
     rds: inject.rds ?? new RDSClient({ region: settings.region, ...CLIENT_DEFAULTS }),
     sns: inject.sns ?? new SNSClient({ region: settings.region, ...CLIENT_DEFAULTS }),
-    metrics: inject.metrics ?? powertoolsMetrics("rds-failsafe-failsafe"),
-    log: inject.log ?? createLogger("rds-failsafe-failsafe"),
+    metrics: inject.metrics ?? powertoolsMetrics(FAILSAFE_METRICS_SERVICE),
+    log: inject.log ?? createLogger(FAILSAFE_METRICS_SERVICE),
     clock: inject.clock ?? (() => new Date()),
     settings,
   };

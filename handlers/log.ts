@@ -22,6 +22,7 @@ export type Decision =
   | "saved"
   | "deleted"
   | "kept"
+  | "notified"
   | "skipped"
   | "rejected"
   | "failed"

@@ -36,8 +36,8 @@ export function isManagedSnapshotId(kind: SnapshotKind, id: string): boolean {
 /**
  * The deterministic identifier of the managed copy of `sourceSnapshotId` (an automated snapshot such
  * as `rds:orders-2026-11-22-05-07`). The same source always gives the same id, so a repeated event
- * or a sweep finds the copy already there instead of making a second one. The id is used for the
- * intermediate copy in prod and for the saved copy in failsafe.
+ * or a sweep finds the copy already there instead of making a second one. It names the
+ * intermediate copy in prod; the failsafe copy's id adds the prod account (failsafeCopyId).
  *
  * When the plain form would be invalid (too long, or characters RDS does not allow) the database
  * part is shortened and a hash of the whole source id is added, so distinct sources stay distinct.
@@ -46,12 +46,43 @@ export function managedSnapshotId(kind: SnapshotKind, sourceSnapshotId: string):
   if (sourceSnapshotId.length === 0) {
     throw new Error("managedSnapshotId: sourceSnapshotId must not be empty");
   }
-  const stem = sourceSnapshotId.replace(/^rds:/i, "").toLowerCase();
+  return managedId(kind, sourceSnapshotId.replace(/^rds:/i, ""), sourceSnapshotId);
+}
+
+/**
+ * The deterministic identifier of the failsafe copy of intermediate snapshot `intermediateId`
+ * shared by prod account `account`: `failsafe-<account>-<rest of the intermediate id>`. The
+ * account is always part of it, so that databases with the same identifier in different prod
+ * accounts never collide in the one failsafe account, and adding a second prod account later
+ * renames nothing.
+ */
+export function failsafeCopyId(
+  kind: SnapshotKind,
+  account: string,
+  intermediateId: string,
+): string {
+  if (!/^\d{12}$/.test(account)) {
+    throw new Error(`failsafeCopyId: ${account} is not a 12-digit account id`);
+  }
+  const stem = intermediateId.replace(new RegExp(`^${MANAGED_PREFIX}`, "i"), "");
+  if (stem.length === 0) {
+    throw new Error("failsafeCopyId: intermediateId must not be empty");
+  }
+  return managedId(kind, `${account}-${stem}`, `${account}/${intermediateId}`);
+}
+
+/**
+ * `failsafe-` + stem when that is a valid identifier; otherwise the stem is shortened and a hash
+ * of `hashInput` added (keeping the automated snapshot's date stamp readable), so distinct inputs
+ * stay distinct.
+ */
+function managedId(kind: SnapshotKind, rawStem: string, hashInput: string): string {
+  const stem = rawStem.toLowerCase();
   const plain = MANAGED_PREFIX + stem;
   if (isValidSnapshotId(kind, plain)) {
     return plain;
   }
-  const hash = createHash("sha256").update(sourceSnapshotId).digest("hex").slice(0, HASH_LENGTH);
+  const hash = createHash("sha256").update(hashInput).digest("hex").slice(0, HASH_LENGTH);
   const match = STAMP.exec(stem);
   const dbPart = match ? (match[1] ?? "") : stem;
   const stamp = match ? `-${match[2] ?? ""}` : "";
@@ -61,9 +92,7 @@ export function managedSnapshotId(kind: SnapshotKind, sourceSnapshotId: string):
   const id = `${MANAGED_PREFIX}${shortened ? `${shortened}-` : ""}${hash}${stamp}`;
   // The construction above is valid by design; fail loudly rather than call RDS with a bad id.
   if (!isValidSnapshotId(kind, id)) {
-    throw new Error(
-      `managedSnapshotId: could not build a valid ${kind} snapshot id for ${sourceSnapshotId}`,
-    );
+    throw new Error(`could not build a valid ${kind} snapshot id for ${hashInput}`);
   }
   return id;
 }

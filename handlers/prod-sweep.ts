@@ -14,7 +14,14 @@ export interface SweepReport {
   readonly failed: number;
   /** Work left for the next run because of maxActionsPerRun or the copy concurrency limit. */
   readonly deferred: number;
+  /**
+   * Tagged databases with no copy shared with the failsafe account: the failsafe side cannot see
+   * a database that never reached it, so prod counts them (metric UnprotectedSources, alarmed).
+   */
+  readonly unprotected: readonly { readonly source: string; readonly reason: string }[];
 }
+
+type Counts = Omit<SweepReport, "unprotected">;
 
 const KINDS: readonly SnapshotKind[] = ["instance", "cluster"];
 
@@ -29,14 +36,19 @@ const KINDS: readonly SnapshotKind[] = ["instance", "cluster"];
 export function prodSweepHandler(deps: ProdDeps): () => Promise<SweepReport> {
   return async () => {
     const totals = { copied: 0, shared: 0, deleted: 0, failed: 0, deferred: 0 };
+    const unprotected: { source: string; reason: string }[] = [];
     for (const kind of KINDS) {
       const report = await sweepKind(deps, kind);
-      for (const key of Object.keys(totals) as (keyof SweepReport)[]) {
+      for (const key of Object.keys(totals) as (keyof Counts)[]) {
         totals[key] += report[key];
       }
+      unprotected.push(...report.unprotected);
     }
-    deps.log.info("sweep finished", { handler: "prod-sweep", ...totals });
-    return totals;
+    deps.metrics.gauge("UnprotectedSources", unprotected.length);
+    deps.metrics.count("SweepCompleted", 1);
+    deps.metrics.flush();
+    deps.log.info("sweep finished", { handler: "prod-sweep", ...totals, unprotected });
+    return { ...totals, unprotected };
   };
 }
 
@@ -45,6 +57,8 @@ async function sweepKind(deps: ProdDeps, kind: SnapshotKind): Promise<SweepRepor
   const rds = snapshots(deps);
   const now = deps.clock();
   const report = { copied: 0, shared: 0, deleted: 0, failed: 0, deferred: 0 };
+  /** Intermediates known to be shared with the failsafe account (checked or shared this run). */
+  const sharedIds = new Set<string>();
 
   const sources = new Map<string, SourceInfo>();
   for await (const source of rds.listSources(kind)) {
@@ -103,6 +117,7 @@ async function sweepKind(deps: ProdDeps, kind: SnapshotKind): Promise<SweepRepor
     }
     const restore = await rds.restoreAccounts(kind, snapshot.id);
     if (restore.includes(settings.failsafeAccountId)) {
+      sharedIds.add(snapshot.id);
       continue;
     }
     if (shareBudget <= 0) {
@@ -110,7 +125,11 @@ async function sweepKind(deps: ProdDeps, kind: SnapshotKind): Promise<SweepRepor
       continue;
     }
     shareBudget -= 1;
-    count(report, await attempt(deps, () => shareIntermediate(deps, snapshot)), "shared");
+    const outcome = await attempt(deps, () => shareIntermediate(deps, snapshot));
+    if (outcome.decision === "shared") {
+      sharedIds.add(snapshot.id);
+    }
+    count(report, outcome, "shared");
   }
 
   // 3. delete intermediates past the keep window, except the newest per source
@@ -149,7 +168,61 @@ async function sweepKind(deps: ProdDeps, kind: SnapshotKind): Promise<SweepRepor
     });
     count(report, outcome, "deleted");
   }
-  return report;
+
+  // 4. which tagged databases have no copy shared with the failsafe account
+  const unprotected: { source: string; reason: string }[] = [];
+  for (const source of sources.values()) {
+    const reason = await unprotectedReason(deps, source, intermediates, sharedIds, now);
+    if (reason) {
+      unprotected.push({ source: `${settings.prodAccountId}/${kind}/${source.id}`, reason });
+    }
+  }
+  return { ...report, unprotected };
+}
+
+/**
+ * Why a tagged database is not protected, or undefined when it is (or is too new to tell: RDS
+ * takes the first automated backup soon after creation, and the next sweep copies it). Protected
+ * means: an available intermediate of its current lineage — not of an earlier database with the
+ * same identifier — is shared with the failsafe account.
+ */
+async function unprotectedReason(
+  deps: ProdDeps,
+  source: SourceInfo,
+  intermediates: readonly SnapshotInfo[],
+  sharedIds: Set<string>,
+  now: Date,
+): Promise<string | undefined> {
+  if (source.backupRetentionPeriod === 0) {
+    return "automated backups are off (BackupRetentionPeriod 0): there is nothing to copy";
+  }
+  const own = intermediates
+    .filter(
+      (s) =>
+        s.status === "available" &&
+        s.sourceId === source.id &&
+        (!source.resourceId || !s.resourceId || s.resourceId === source.resourceId),
+    )
+    .sort((a, b) => (b.createTime?.getTime() ?? 0) - (a.createTime?.getTime() ?? 0));
+  if (own.some((s) => sharedIds.has(s.id))) {
+    return undefined;
+  }
+  // Older than the keep window, so step 2 did not look at it: ask once, for the newest only.
+  const newest = own[0];
+  if (
+    newest &&
+    (await snapshots(deps).restoreAccounts(source.kind, newest.id)).includes(
+      deps.settings.failsafeAccountId,
+    )
+  ) {
+    return undefined;
+  }
+  if (ageHours(now, source.createTime) <= deps.settings.unprotectedAfterHours) {
+    return undefined;
+  }
+  return newest
+    ? `its newest intermediate copy ${newest.id} is not shared with the failsafe account`
+    : `no intermediate copy of its automated snapshots exists (${Math.floor(ageHours(now, source.createTime))} h after creation)`;
 }
 
 function newer(a: SnapshotInfo, b: SnapshotInfo | undefined): boolean {

@@ -8,6 +8,7 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { CLIENT_DEFAULTS, type Injected, type ProdDeps } from "./context";
 import { copyHandler } from "./copy";
 import { createLogger } from "./log";
+import { PROD_METRICS_SERVICE, powertoolsMetrics } from "./metrics";
 import { prodSweepHandler } from "./prod-sweep";
 import { parseProdSettings, type ProdSettingsInput, settingsFromEnv } from "./settings";
 import { shareHandler } from "./share";
@@ -19,7 +20,8 @@ export function prodHandlers(input: ProdSettingsInput, inject: Injected<ProdDeps
   const deps: ProdDeps = {
     rds: inject.rds ?? new RDSClient({ region: settings.region, ...CLIENT_DEFAULTS }),
     sns: inject.sns ?? new SNSClient({ region: settings.region, ...CLIENT_DEFAULTS }),
-    log: inject.log ?? createLogger("rds-failsafe-prod"),
+    metrics: inject.metrics ?? powertoolsMetrics(PROD_METRICS_SERVICE),
+    log: inject.log ?? createLogger(PROD_METRICS_SERVICE),
     clock: inject.clock ?? (() => new Date()),
     settings,
   };

@@ -1,4 +1,5 @@
 import {
+  AddTagsToResourceCommand,
   CopyDBClusterSnapshotCommand,
   CopyDBSnapshotCommand,
   DeleteDBClusterSnapshotCommand,
@@ -15,7 +16,9 @@ import {
   paginateDescribeDBClusters,
   paginateDescribeDBInstances,
   paginateDescribeDBSnapshots,
+  type DBCluster,
   type DBClusterSnapshot,
+  type DBInstance,
   type DBSnapshot,
   type RDSClient,
 } from "@aws-sdk/client-rds";
@@ -38,6 +41,16 @@ export interface SnapshotInfo {
   readonly createTime: Date | undefined;
   /** When the data was captured: kept by RDS across copies for DB snapshots. */
   readonly originalCreateTime: Date | undefined;
+  /**
+   * The source database's immutable resource id (DbiResourceId / DbClusterResourceId), which RDS
+   * reports on every snapshot and keeps across copies: the lineage. Unlike the identifier, a
+   * re-created database never gets the same one.
+   */
+  readonly resourceId: string | undefined;
+  readonly engine: string | undefined;
+  readonly engineVersion: string | undefined;
+  /** GiB. */
+  readonly allocatedStorage: number | undefined;
   readonly tags: Tags;
 }
 
@@ -45,6 +58,12 @@ export interface SourceInfo {
   readonly kind: SnapshotKind;
   readonly id: string;
   readonly arn: string;
+  /** DbiResourceId / DbClusterResourceId: the lineage of the database's snapshots. */
+  readonly resourceId: string | undefined;
+  readonly createTime: Date | undefined;
+  /** 0 means automated backups are off: there will be no automated snapshot to copy. */
+  readonly backupRetentionPeriod: number | undefined;
+  readonly engine: string | undefined;
   readonly tags: Tags;
   /** Set on the member instances of an Aurora cluster, whose backups are cluster snapshots. */
   readonly clusterId: string | undefined;
@@ -235,6 +254,11 @@ export class RdsSnapshots {
     );
   }
 
+  /** Adds (or overwrites) tags on a resource by ARN. */
+  async addTags(arn: string, tags: Tags): Promise<void> {
+    await this.rds.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: toTagList(tags) }));
+  }
+
   /** Deletes a snapshot; "gone" when it was already deleted (another sweep or event got there). */
   async delete(kind: SnapshotKind, id: string): Promise<"deleted" | "gone"> {
     try {
@@ -267,6 +291,10 @@ function fromDbSnapshot(s: DBSnapshot): SnapshotInfo {
     kmsKeyId: s.KmsKeyId,
     createTime: s.SnapshotCreateTime,
     originalCreateTime: s.OriginalSnapshotCreateTime ?? s.SnapshotCreateTime,
+    resourceId: s.DbiResourceId || undefined,
+    engine: s.Engine,
+    engineVersion: s.EngineVersion,
+    allocatedStorage: s.AllocatedStorage,
     tags: fromTagList(s.TagList),
   };
 }
@@ -284,34 +312,37 @@ function fromClusterSnapshot(s: DBClusterSnapshot): SnapshotInfo {
     createTime: s.SnapshotCreateTime,
     // Cluster snapshots have no OriginalSnapshotCreateTime; the copies we make carry a source-time tag.
     originalCreateTime: s.SnapshotCreateTime,
+    resourceId: s.DbClusterResourceId || undefined,
+    engine: s.Engine,
+    engineVersion: s.EngineVersion,
+    allocatedStorage: s.AllocatedStorage,
     tags: fromTagList(s.TagList),
   };
 }
 
-function instanceSource(db: {
-  DBInstanceIdentifier?: string;
-  DBInstanceArn?: string;
-  TagList?: { Key?: string; Value?: string }[];
-  DBClusterIdentifier?: string;
-}): SourceInfo {
+function instanceSource(db: DBInstance): SourceInfo {
   return {
     kind: "instance",
     id: db.DBInstanceIdentifier ?? "",
     arn: db.DBInstanceArn ?? "",
+    resourceId: db.DbiResourceId || undefined,
+    createTime: db.InstanceCreateTime,
+    backupRetentionPeriod: db.BackupRetentionPeriod,
+    engine: db.Engine,
     tags: fromTagList(db.TagList),
     clusterId: db.DBClusterIdentifier,
   };
 }
 
-function clusterSource(c: {
-  DBClusterIdentifier?: string;
-  DBClusterArn?: string;
-  TagList?: { Key?: string; Value?: string }[];
-}): SourceInfo {
+function clusterSource(c: DBCluster): SourceInfo {
   return {
     kind: "cluster",
     id: c.DBClusterIdentifier ?? "",
     arn: c.DBClusterArn ?? "",
+    resourceId: c.DbClusterResourceId || undefined,
+    createTime: c.ClusterCreateTime,
+    backupRetentionPeriod: c.BackupRetentionPeriod,
+    engine: c.Engine,
     tags: fromTagList(c.TagList),
     clusterId: undefined,
   };

@@ -2,11 +2,12 @@ import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { ageHours, snapshots, type FailsafeDeps } from "./context";
 import { Rejection } from "./errors";
 import { EVENT_IDS, parseRdsSnapshotEvent } from "./events";
+import { copyTime, lineageOf } from "./lineage";
 import type { Outcome } from "./log";
 import { isManagedSnapshotId, type SnapshotKind } from "./naming";
 import type { SnapshotInfo } from "./rds";
 import { processQueue } from "./sqs";
-import { isManagedTagged, sourceKey, TAG } from "./tags";
+import { isManagedTagged } from "./tags";
 
 export interface RetentionRules {
   readonly retentionDays: number;
@@ -29,14 +30,16 @@ export interface RetentionDecision {
 }
 
 /**
- * Which copies of ONE source to delete. Pure, so every rule is tested without AWS.
+ * Which copies of ONE lineage to delete. Pure, so every rule is tested without AWS.
  * - a snapshot rds-failsafe did not create is never deleted;
  * - a copy not yet available does not count and is not deleted;
  * - when the newest available copy is older than freezeAfterHours, nothing is deleted: copies have
  *   stopped arriving (the prod database or the prod side may be gone), and the copies left are the
  *   last good backups;
  * - the newest minCopies available copies are always kept;
- * - of the rest, copies older than retentionDays are deleted.
+ * - of the rest, copies more than retentionDays older than the lineage's newest copy are deleted.
+ *   Ages count back from the newest copy, not from now, so a lineage whose copies stop arriving
+ *   keeps its last retentionDays of backups for good even before the freeze engages.
  */
 export function planRetention(
   copies: readonly RetentionCopy[],
@@ -55,10 +58,13 @@ export function planRetention(
     }
   }
   candidates.sort((a, b) => (b.time?.getTime() ?? 0) - (a.time?.getTime() ?? 0));
-  const newestAge = ageHours(now, candidates[0]?.time);
+  const newestTime = candidates[0]?.time;
+  const newestAge = ageHours(now, newestTime);
   const frozen = candidates.length > 0 && newestAge > rules.freezeAfterHours;
+  // A copy "from the future" (a skewed clock) must not push the window forward.
+  const anchor = newestTime && newestTime < now ? newestTime : now;
   candidates.forEach((copy, index) => {
-    const ageDays = ageHours(now, copy.time) / 24;
+    const ageDays = ageHours(anchor, copy.time) / 24;
     if (frozen) {
       decisions.push({
         id: copy.id,
@@ -75,7 +81,7 @@ export function planRetention(
       decisions.push({
         id: copy.id,
         action: "delete",
-        reason: `${Math.floor(ageDays)} days old, older than retentionDays ${rules.retentionDays}`,
+        reason: `${Math.floor(ageDays)} days older than the newest copy, beyond retentionDays ${rules.retentionDays}`,
       });
     } else {
       decisions.push({
@@ -88,13 +94,6 @@ export function planRetention(
   return decisions;
 }
 
-/** The managed copy's data time: the source-time tag, else what RDS reports. */
-export function copyTime(snapshot: SnapshotInfo): Date | undefined {
-  const tagged = snapshot.tags[TAG.sourceTime];
-  const parsed = tagged ? new Date(tagged) : undefined;
-  return parsed && !Number.isNaN(parsed.getTime()) ? parsed : snapshot.originalCreateTime;
-}
-
 export function toRetentionCopy(snapshot: SnapshotInfo): RetentionCopy {
   return {
     id: snapshot.id,
@@ -104,13 +103,6 @@ export function toRetentionCopy(snapshot: SnapshotInfo): RetentionCopy {
   };
 }
 
-/** The source a managed failsafe copy protects, from its tags. */
-export function sourceKeyOf(snapshot: SnapshotInfo): string | undefined {
-  const account = snapshot.tags[TAG.sourceAccount];
-  const id = snapshot.tags[TAG.sourceId];
-  return account && id ? sourceKey(snapshot.kind, account, id) : undefined;
-}
-
 const RETENTION_EVENTS = [
   EVENT_IDS.snapshotCopyFinished,
   EVENT_IDS.manualInstanceSnapshotCreated,
@@ -118,7 +110,7 @@ const RETENTION_EVENTS = [
 ];
 
 /**
- * retention (failsafe): a managed copy finished → apply retention to that copy's source. Events
+ * retention (failsafe): a managed copy finished → apply retention to that copy's lineage. Events
  * for snapshots rds-failsafe did not make are skipped.
  */
 export function retentionHandler(
@@ -139,55 +131,71 @@ export function retentionHandler(
         };
       }
       const info = await snapshots(deps).describeSnapshot(snapshot.kind, snapshot.id);
-      const key = info && isManagedTagged(info.tags) ? sourceKeyOf(info) : undefined;
-      if (!info || !key) {
+      const lineage = info ? lineageOf(info) : undefined;
+      if (!info || !lineage) {
         throw new Rejection(
-          `${snapshot.kind} snapshot ${snapshot.id} is gone or has no failsafe source tags`,
+          `${snapshot.kind} snapshot ${snapshot.id} is gone or has no failsafe lineage tags`,
         );
       }
       const copies: SnapshotInfo[] = [];
-      // A copy keeps its database's identifier: listing by it reads one source's snapshots, not
-      // the whole account's (AWS pages by 100), and the tags then decide which are this source's.
-      const listing = snapshots(deps).listSnapshots(
+      // A copy keeps its database's identifier: listing by it reads one database's snapshots,
+      // not the whole account's (AWS pages by 100); the lineage then decides which are this one's.
+      for await (const copy of snapshots(deps).listSnapshots(
         snapshot.kind,
         "manual",
         info.sourceId || undefined,
-      );
-      for await (const copy of listing) {
-        if (sourceKeyOf(copy) === key) {
+      )) {
+        if (lineageOf(copy)?.key === lineage.key) {
           copies.push(copy);
         }
       }
-      return applyRetention(deps, snapshot.kind, key, copies);
+      return applyRetention(deps, snapshot.kind, lineage.key, copies, {
+        remaining: deps.settings.maxActionsPerRun,
+      });
     });
 }
 
-/** Plans retention for one source's copies and deletes what the plan says, logging each deletion. */
+/** Deletes left to a run: a lowered retentionDays must not turn into one unbounded mass delete. */
+export interface DeleteBudget {
+  remaining: number;
+}
+
+/**
+ * Plans retention for one lineage's copies and deletes what the plan says, within `budget`,
+ * logging the plan's deletions and each one made. What the budget leaves is deleted by a later
+ * run (the plan is recomputed from state every time).
+ */
 export async function applyRetention(
   deps: FailsafeDeps,
   kind: SnapshotKind,
-  key: string,
+  lineage: string,
   copies: readonly SnapshotInfo[],
+  budget: DeleteBudget,
 ): Promise<Outcome> {
   const plan = planRetention(copies.map(toRetentionCopy), deps.clock(), deps.settings);
+  const toDelete = plan.filter((d) => d.action === "delete");
   const deleted: string[] = [];
-  for (const decision of plan) {
-    if (decision.action === "delete") {
-      await snapshots(deps).delete(kind, decision.id);
-      deleted.push(decision.id);
-      deps.log.info("deleted", {
-        handler: "retention",
-        source: key,
-        snapshotId: decision.id,
-        reason: decision.reason,
-      });
+  for (const decision of toDelete) {
+    if (budget.remaining <= 0) {
+      break;
     }
+    budget.remaining -= 1;
+    await snapshots(deps).delete(kind, decision.id);
+    deleted.push(decision.id);
+    deps.log.info("deleted", {
+      handler: "retention",
+      lineage,
+      snapshotId: decision.id,
+      reason: decision.reason,
+    });
   }
-  const kept = plan.length - deleted.length;
+  const deferred = toDelete.length - deleted.length;
+  const kept = plan.length - toDelete.length;
   return {
     decision: deleted.length > 0 ? "deleted" : "kept",
-    reason: `${deleted.length} deleted, ${kept} kept${plan.some((d) => d.reason.startsWith("frozen")) ? " (frozen)" : ""}`,
-    source: key,
+    reason: `${deleted.length} deleted, ${kept} kept${deferred > 0 ? `, ${deferred} deletions deferred (maxActionsPerRun)` : ""}${plan.some((d) => d.reason.startsWith("frozen")) ? " (frozen)" : ""}`,
+    lineage,
     deleted,
+    deferred,
   };
 }

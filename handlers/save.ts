@@ -1,23 +1,29 @@
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { parseSnapshotArn, snapshotArn, type SnapshotArn } from "./arn";
 import { snapshots, type FailsafeDeps } from "./context";
-import { parseHandoff, type Handoff } from "./events";
-import { PublishCommand } from "@aws-sdk/client-sns";
-import { errorMessage, Rejection } from "./errors";
+import { checkPartition, parseHandoff, type Handoff } from "./events";
+import { Rejection } from "./errors";
+import { lineageOf } from "./lineage";
 import type { Outcome } from "./log";
-import { isManagedSnapshotId } from "./naming";
+import { failsafeCopyId, isManagedSnapshotId } from "./naming";
+import { notify } from "./notify";
 import type { SnapshotInfo } from "./rds";
 import { NotReadyYet, processQueue } from "./sqs";
-import { TAG } from "./tags";
+import { lineageKey, TAG } from "./tags";
 
 /**
  * save (failsafe): a hand-off arrived → re-read the shared snapshot from RDS, check it, and copy it
  * into the failsafe account with the vault key. The message only says where to look: its claims
  * are checked against what RDS reports, and nothing in it decides what gets copied or how.
+ *
+ * Rejected hand-offs (forged, stale, malformed) are counted in the RejectedHandoffs metric, whose
+ * alarm tells ops once per episode: a prod admin can publish as the share role, and a thousand
+ * forged messages must not become a thousand e-mails.
  */
 export function saveHandler(deps: FailsafeDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
-  return (event) =>
-    processQueue(
+  return async (event) => {
+    let rejected = 0;
+    const response = await processQueue(
       event,
       "save",
       deps.log,
@@ -27,6 +33,7 @@ export function saveHandler(deps: FailsafeDeps): (event: SQSEvent) => Promise<SQ
         if (typeof ref === "string") {
           throw new Rejection(`hand-off snapshotArn ${ref}`);
         }
+        checkPartition("hand-off snapshotArn", ref.partition, deps.settings.region);
         if (ref.kind !== handoff.kind) {
           throw new Rejection(
             `hand-off kind ${handoff.kind} does not match its ${ref.kind} snapshot ARN`,
@@ -39,44 +46,40 @@ export function saveHandler(deps: FailsafeDeps): (event: SQSEvent) => Promise<SQ
         }
         return saveShared(deps, ref, handoff);
       },
-      (outcome) => notifyOps(deps, outcome),
+      async (outcome) => {
+        if (outcome.decision === "rejected") {
+          rejected += 1;
+        } else {
+          await notifyOps(deps, outcome);
+        }
+      },
     );
+    deps.metrics.count("RejectedHandoffs", rejected);
+    deps.metrics.flush();
+    return response;
+  };
 }
 
 /**
- * Tells the ops topic about a save: failures always, successes only with notifyOn=all. A failed
- * notification is logged and does not undo or retry the save.
+ * Tells the ops topic about a save that failed (always) or succeeded (notifyOn=all). Rejections
+ * are counted, not notified (see saveHandler).
  */
 export async function notifyOps(deps: FailsafeDeps, outcome: Outcome): Promise<void> {
-  const { opsTopicArn, notifyOn } = deps.settings;
-  const failure = outcome.decision === "rejected" || outcome.decision === "failed";
+  const failure = outcome.decision === "failed";
   const success = outcome.decision === "saved";
-  if (!opsTopicArn || !(failure || (success && notifyOn === "all"))) {
+  if (!(failure || (success && deps.settings.notifyOn === "all"))) {
     return;
   }
-  // SNS subjects are limited to 100 characters.
-  const subject = (
-    failure
-      ? `rds-failsafe: a snapshot was NOT saved (${outcome.decision})`
-      : `rds-failsafe: saved ${typeof outcome.target === "string" ? outcome.target : "a snapshot"}`
-  ).slice(0, 100);
-  try {
-    await deps.sns.send(
-      new PublishCommand({
-        TopicArn: opsTopicArn,
-        Subject: subject,
-        Message: JSON.stringify(outcome, null, 2),
-      }),
-    );
-  } catch (err) {
-    deps.log.error("notification failed", { handler: "save", reason: errorMessage(err), outcome });
-  }
+  const subject = failure
+    ? `rds-failsafe: a snapshot was NOT saved (${outcome.decision})`
+    : `rds-failsafe: saved ${typeof outcome.target === "string" ? outcome.target : "a snapshot"}`;
+  await notify(deps, deps.settings.opsTopicArn, "save", subject, outcome);
 }
 
 /**
  * Saves one shared intermediate snapshot, from a hand-off or found by the sweep. Rejects (throws a
- * Rejection) anything not from the prod account and region, not named as a managed snapshot, or
- * not shared with this account.
+ * Rejection) anything not from a configured prod account and this region, not named as a managed
+ * snapshot, not shared with this account, or without the resource id that gives it a lineage.
  */
 export async function saveShared(
   deps: FailsafeDeps,
@@ -84,9 +87,9 @@ export async function saveShared(
   handoff?: Handoff,
 ): Promise<Outcome> {
   const { settings } = deps;
-  if (ref.account !== settings.prodAccountId) {
+  if (!settings.prodAccountIds.includes(ref.account)) {
     throw new Rejection(
-      `snapshot account ${ref.account} is not the prod account ${settings.prodAccountId}`,
+      `snapshot account ${ref.account} is not a configured prod account (${settings.prodAccountIds.join(", ")})`,
     );
   }
   if (ref.region !== settings.region) {
@@ -105,34 +108,62 @@ export async function saveShared(
     );
   }
   const owner = parseSnapshotArn(shared.arn);
-  if (
-    typeof owner === "string" ||
-    owner.account !== settings.prodAccountId ||
-    owner.id !== ref.id
-  ) {
-    throw new Rejection(
-      `RDS returned ${shared.arn} for ${arn}; expected the prod account's snapshot`,
-    );
+  if (typeof owner === "string" || owner.account !== ref.account || owner.id !== ref.id) {
+    throw new Rejection(`RDS returned ${shared.arn} for ${arn}; expected that very snapshot`);
   }
   if (handoff && handoff.sourceId !== shared.sourceId) {
     throw new Rejection(
       `hand-off names source ${handoff.sourceId} but RDS says ${arn} was taken from ${shared.sourceId}`,
     );
   }
-  return copyShared(deps, shared, ref.id);
+  return copyShared(deps, shared);
 }
 
-/** Reads the sweep's listing directly, skipping the lookup saveShared does for a hand-off. */
+/**
+ * Copies a shared snapshot (checked by saveShared, or listed by the sweep as shared with us by a
+ * configured prod account) into the failsafe account. `existing` is what the caller already listed
+ * of this account's managed copies; otherwise the copies of the same database are listed here.
+ * Announces a database re-created under a known identifier the first time its new lineage is
+ * saved.
+ */
 export async function copyShared(
   deps: FailsafeDeps,
   shared: SnapshotInfo,
-  target: string,
+  existing?: readonly SnapshotInfo[],
 ): Promise<Outcome> {
   const { settings } = deps;
-  const ids = { kind: shared.kind, sourceId: shared.sourceId, snapshotArn: shared.arn, target };
+  const owner = parseSnapshotArn(shared.arn);
+  if (typeof owner === "string") {
+    throw new Rejection(`shared snapshot ${owner}`);
+  }
+  const target = failsafeCopyId(shared.kind, owner.account, shared.id);
+  const ids = {
+    kind: shared.kind,
+    sourceAccount: owner.account,
+    sourceId: shared.sourceId,
+    snapshotArn: shared.arn,
+    target,
+  };
+  if (!shared.resourceId) {
+    // RDS reports DbiResourceId / DbClusterResourceId on every snapshot; without it the copy would
+    // belong to no lineage, and lineages are what retention, freeze and RPO are decided on.
+    throw new Rejection(`RDS reports no source resource id for ${shared.arn}`);
+  }
   if (shared.status !== "available") {
     throw new NotReadyYet(`shared ${shared.kind} snapshot ${shared.arn} is ${shared.status}`);
   }
+  const sameDatabase = (
+    existing ?? (await listCopiesOf(deps, shared.kind, shared.sourceId))
+  ).filter(
+    (c) =>
+      c.kind === shared.kind &&
+      c.tags[TAG.sourceAccount] === owner.account &&
+      (c.tags[TAG.sourceId] || c.sourceId) === shared.sourceId,
+  );
+  if (sameDatabase.some((c) => c.id === target || c.tags[TAG.copiedFrom] === shared.arn)) {
+    return { decision: "exists", reason: "failsafe copy already exists", ...ids };
+  }
+  const lineage = lineageKey(shared.kind, owner.account, shared.resourceId);
   // DB instance copies are always encrypted with the vault key, even from an unencrypted source.
   // AWS rejects KmsKeyId on a copy of an unencrypted *cluster* snapshot (CopyDBClusterSnapshot), so
   // such a copy stays unencrypted, and the outcome says so.
@@ -144,15 +175,24 @@ export async function copyShared(
     kmsKeyId: encrypt ? settings.vaultKmsKeyArn : undefined,
     tags: {
       [TAG.managed]: "true",
-      [TAG.sourceAccount]: settings.prodAccountId,
+      [TAG.sourceAccount]: owner.account,
       [TAG.sourceKind]: shared.kind,
       [TAG.sourceId]: shared.sourceId,
+      [TAG.sourceResourceId]: shared.resourceId,
       [TAG.sourceTime]: (shared.originalCreateTime ?? deps.clock()).toISOString(),
       [TAG.copiedFrom]: shared.arn,
     },
   });
   if (result === "exists") {
-    return { decision: "exists", reason: "failsafe copy already exists", ...ids };
+    return { decision: "exists", reason: "failsafe copy already exists", ...ids, lineage };
+  }
+  const previous = sameDatabase.filter((c) => {
+    const other = lineageOf(c);
+    return other !== undefined && other.key !== lineage;
+  });
+  const firstOfLineage = !sameDatabase.some((c) => lineageOf(c)?.key === lineage);
+  if (firstOfLineage && previous.length > 0) {
+    await announceRecreated(deps, shared, owner.account, lineage, previous);
   }
   return {
     decision: "saved",
@@ -160,6 +200,56 @@ export async function copyShared(
       ? "copy started with the vault key"
       : "copy started UNENCRYPTED: AWS cannot encrypt an unencrypted cluster snapshot on copy",
     ...ids,
+    lineage,
     encrypted: encrypt,
   };
+}
+
+/** The managed copies of one database identifier (any lineage, any account) in this account. */
+async function listCopiesOf(
+  deps: FailsafeDeps,
+  kind: SnapshotInfo["kind"],
+  sourceId: string,
+): Promise<SnapshotInfo[]> {
+  const found: SnapshotInfo[] = [];
+  for await (const copy of snapshots(deps).listSnapshots(kind, "manual", sourceId || undefined)) {
+    if (lineageOf(copy) !== undefined) {
+      found.push(copy);
+    }
+  }
+  return found;
+}
+
+/**
+ * "orders was re-created": a new resource id under an identifier that has copies of another
+ * lineage. Told once (the first copy of the new lineage is saved once: later saves find it), and
+ * never a reason to delete anything: the previous lineage's copies stop receiving copies and stay
+ * frozen.
+ */
+async function announceRecreated(
+  deps: FailsafeDeps,
+  shared: SnapshotInfo,
+  account: string,
+  lineage: string,
+  previous: readonly SnapshotInfo[],
+): Promise<void> {
+  const previousLineages = [...new Set(previous.map((c) => lineageOf(c)?.resourceId))];
+  const source = `${account}/${shared.kind}/${shared.sourceId}`;
+  const message = {
+    event: "source-recreated",
+    source,
+    newLineage: lineage,
+    newResourceId: shared.resourceId,
+    previousResourceIds: previousLineages,
+    previousCopiesKeptFrozen: previous.length,
+    reason: `${shared.sourceId} was re-created: new resource id ${shared.resourceId ?? "?"}; ${previous.length} copies of the previous one (${previousLineages.join(", ")}) are kept frozen`,
+  };
+  deps.log.warn("source re-created", { handler: "save", ...message });
+  await notify(
+    deps,
+    deps.settings.opsTopicArn,
+    "save",
+    `rds-failsafe: ${shared.sourceId} was re-created (new resource id)`,
+    message,
+  );
 }

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { partitionOf } from "./partition";
 import { describeIssues } from "./schema";
 
 /**
@@ -31,7 +32,6 @@ const nonEmpty = z.string().check(z.minLength(1, "must not be empty"));
 
 const common = {
   region,
-  prodAccountId: accountId,
   failsafeAccountId: accountId,
   /** Copies started by one sweep invocation at most (bounded work per invocation). */
   maxActionsPerRun: z._default(positiveInt, 20),
@@ -42,6 +42,7 @@ const common = {
 export const prodSettingsSchema = z
   .object({
     ...common,
+    prodAccountId: accountId,
     selectionTagKey: z._default(nonEmpty, "Failsafe"),
     selectionTagValue: z._default(nonEmpty, "True"),
     /** The prod CMK shared with the failsafe account; encrypted intermediates use it. */
@@ -50,18 +51,30 @@ export const prodSettingsSchema = z
     handoffTopicArn: topicArn,
     /** Intermediate copies older than this are deleted, except the newest per source. */
     intermediateKeepHours: z._default(positiveInt, 72),
+    /**
+     * A tagged database older than this with no copy shared with the failsafe account counts as
+     * unprotected (metric and alarm in prod); backups switched off count at once.
+     */
+    unprotectedAfterHours: z._default(positiveInt, 26),
   })
   .check(
     z.superRefine((s, ctx) => {
-      checkAccounts(s, ctx);
+      checkAccounts([s.prodAccountId], s.failsafeAccountId, ctx);
       expectAccount(ctx, "transitKmsKeyArn", s.transitKmsKeyArn, s.prodAccountId, "prod");
       expectAccount(ctx, "handoffTopicArn", s.handoffTopicArn, s.failsafeAccountId, "failsafe");
+      expectPartition(ctx, s.region, { transitKmsKeyArn: s.transitKmsKeyArn });
+      expectPartition(ctx, s.region, { handoffTopicArn: s.handoffTopicArn });
     }),
   );
 
 export const failsafeSettingsSchema = z
   .object({
     ...common,
+    /**
+     * The prod accounts whose shared snapshots are saved: anything shared by another account is
+     * rejected. A removed account's copies stay (its lineages stop receiving copies and freeze).
+     */
+    prodAccountIds: z.array(accountId).check(z.minLength(1, "must name at least one account")),
     /** The failsafe CMK every saved copy is encrypted with. */
     vaultKmsKeyArn: kmsKeyArn,
     /** When set, hand-offs in an SNS envelope from any other topic are rejected. */
@@ -85,10 +98,15 @@ export const failsafeSettingsSchema = z
   })
   .check(
     z.superRefine((s, ctx) => {
-      checkAccounts(s, ctx);
+      checkAccounts(s.prodAccountIds, s.failsafeAccountId, ctx);
       expectAccount(ctx, "vaultKmsKeyArn", s.vaultKmsKeyArn, s.failsafeAccountId, "failsafe");
+      expectPartition(ctx, s.region, { vaultKmsKeyArn: s.vaultKmsKeyArn });
       if (s.handoffTopicArn) {
         expectAccount(ctx, "handoffTopicArn", s.handoffTopicArn, s.failsafeAccountId, "failsafe");
+        expectPartition(ctx, s.region, { handoffTopicArn: s.handoffTopicArn });
+      }
+      if (s.opsTopicArn) {
+        expectPartition(ctx, s.region, { opsTopicArn: s.opsTopicArn });
       }
     }),
   );
@@ -141,15 +159,33 @@ function parseSettings<T extends z.ZodMiniType>(
 }
 
 function checkAccounts(
-  s: { prodAccountId: string; failsafeAccountId: string },
+  prodAccountIds: readonly string[],
+  failsafeAccountId: string,
   ctx: z.core.$RefinementCtx,
 ): void {
-  if (s.prodAccountId === s.failsafeAccountId) {
+  if (prodAccountIds.includes(failsafeAccountId)) {
     ctx.addIssue({
       code: "custom",
       path: ["failsafeAccountId"],
-      message: `must differ from prodAccountId (${s.prodAccountId}): a copy in the same account protects nothing`,
+      message: `must differ from every prod account (${prodAccountIds.join(", ")}): a copy in the same account protects nothing`,
     });
+  }
+}
+
+function expectPartition(
+  ctx: z.core.$RefinementCtx,
+  region: string,
+  arns: Readonly<Record<string, string>>,
+): void {
+  for (const [key, arn] of Object.entries(arns)) {
+    const partition = arn.split(":")[1];
+    if (partition !== partitionOf(region)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        message: `must be in partition ${partitionOf(region)} (region ${region}), but ${arn} is in ${partition ?? "none"}`,
+      });
+    }
   }
 }
 

@@ -14,6 +14,16 @@ export const TAG = {
   sourceTime: "failsafe:source-time",
   /** The ARN of the shared intermediate snapshot a failsafe copy was made from. */
   copiedFrom: "failsafe:copied-from",
+  /**
+   * The source database's immutable resource id (DbiResourceId / DbClusterResourceId) as RDS
+   * reported it for the snapshot the copy was made from: the copy's lineage. Never taken from a
+   * hand-off message or from a tag written in prod.
+   */
+  sourceResourceId: "failsafe:source-resource-id",
+  /** Set by an operator (`npx rds-failsafe retire`): the lineage no longer counts for the RPO. */
+  retired: "failsafe:retired",
+  /** Set by the failsafe sweep on a lineage's newest copy when it told ops about an RPO breach. */
+  breachNotified: "failsafe:rpo-breach-notified",
 } as const;
 
 export type Tags = Readonly<Record<string, string>>;
@@ -36,9 +46,22 @@ export function isManagedTagged(tags: Tags): boolean {
   return tags[TAG.managed] === "true";
 }
 
-/** Identifies one protected database across both accounts. */
+/**
+ * A database by its display name: account, kind and identifier. A prod admin can re-use an
+ * identifier for a new, empty database, so nothing is decided by this key alone; see lineageKey.
+ */
 export function sourceKey(kind: SnapshotKind, account: string, sourceId: string): string {
   return `${account}/${kind}/${sourceId}`;
+}
+
+/**
+ * One lineage: the copies of one database as RDS identifies it for good (account, kind and the
+ * immutable DbiResourceId / DbClusterResourceId). Retention, freeze, RPO and drills work per
+ * lineage: a database deleted and re-created under the same identifier is a new lineage, and
+ * the old one's copies can never be pushed out by the new one's.
+ */
+export function lineageKey(kind: SnapshotKind, account: string, resourceId: string): string {
+  return `${account}/${kind}/${resourceId}`;
 }
 
 /**

@@ -111,6 +111,62 @@ const CASES: BadInput[] = [
       `event account ${OTHER_ACCOUNT} is not the expected account ${PROD_ACCOUNT}`,
     ),
   },
+  // Fields that name the snapshot must agree (issue: "an event whose fields disagree").
+  {
+    name: "SourceIdentifier names another snapshot than SourceArn",
+    target: "copy",
+    body: (f) => {
+      const e = ev("RDS-EVENT-0091", f.automatedArn);
+      const detail = e.detail as Record<string, unknown>;
+      return { ...e, detail: { ...detail, SourceIdentifier: "rds:payroll-2026-11-22-05-07" } };
+    },
+    reason:
+      /detail\.SourceIdentifier rds:payroll-2026-11-22-05-07 does not name the snapshot of detail\.SourceArn/,
+  },
+  {
+    name: "resources[0] names another snapshot than SourceArn",
+    target: "copy",
+    body: (f) => ev("RDS-EVENT-0091", f.automatedArn, { resources: [f.clusterAutomatedArn] }),
+    reason: /resources \[.*\] do not name detail\.SourceArn/,
+  },
+  {
+    name: "two resources",
+    target: "share",
+    body: (f) =>
+      ev("RDS-EVENT-0197", f.intermediateArn, { resources: [f.intermediateArn, f.automatedArn] }),
+    reason: /resources \[.*\] do not name detail\.SourceArn/,
+  },
+  {
+    name: "SourceArn in another region than the event",
+    target: "copy",
+    body: (f) => {
+      const e = ev("RDS-EVENT-0091", f.automatedArn.replace(REGION, "eu-central-1"));
+      return { ...e, resources: [] };
+    },
+    reason: /is not in account 111111111111 region eu-west-1/,
+  },
+  {
+    name: "SourceArn of the aws-cn partition in a commercial region",
+    target: "copy",
+    body: (f) => ev("RDS-EVENT-0091", f.automatedArn.replace("arn:aws:", "arn:aws-cn:")),
+    reason: /detail\.SourceArn is in partition aws-cn, but region eu-west-1 is in partition aws/,
+  },
+  {
+    name: "SourceArn of the aws-us-gov partition",
+    target: "retention",
+    body: (f) =>
+      ev("RDS-EVENT-0197", f.intermediateArn.replace("arn:aws:", "arn:aws-us-gov:"), {
+        account: FAILSAFE_ACCOUNT,
+      }),
+    reason:
+      /detail\.SourceArn is in partition aws-us-gov, but region eu-west-1 is in partition aws/,
+  },
+  {
+    name: "hand-off naming an aws-cn snapshot",
+    target: "save",
+    body: (f) => handoff(f, { snapshotArn: f.intermediateArn.replace("arn:aws:", "arn:aws-cn:") }),
+    reason: /hand-off snapshotArn is in partition aws-cn, but region eu-west-1 is in partition aws/,
+  },
   {
     name: "event from another region",
     target: "copy",
@@ -212,7 +268,9 @@ const CASES: BadInput[] = [
         snapshotArn: f.intermediateArn.replace(PROD_ACCOUNT, OTHER_ACCOUNT),
         sourceAccount: OTHER_ACCOUNT,
       }),
-    reason: new RegExp(`snapshot account ${OTHER_ACCOUNT} is not the prod account ${PROD_ACCOUNT}`),
+    reason: new RegExp(
+      `snapshot account ${OTHER_ACCOUNT} is not a configured prod account \\(${PROD_ACCOUNT}\\)`,
+    ),
   },
   {
     name: "hand-off whose sourceAccount disagrees with its ARN",

@@ -89,7 +89,7 @@ describe("AWS error handling", () => {
           handoffTopicArn: `arn:aws:sns:${REGION}:${PROD}:rds-failsafe-handoff`,
         }),
       (err: Error) =>
-        /failsafeAccountId: must differ from prodAccountId/.test(err.message) &&
+        /failsafeAccountId: must differ from every prod account/.test(err.message) &&
         /transitKmsKeyArn: must be a KMS key ARN/.test(err.message),
     );
   });

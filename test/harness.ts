@@ -119,3 +119,34 @@ export async function setEmulatorLimits(limits: EmulatorLimits): Promise<void> {
     throw new Error(`moto config failed: HTTP ${response.status} ${await response.text()}`);
   }
 }
+
+/**
+ * The automated snapshot RDS takes of a database in its backup window, at `time` (emulator
+ * extension 9.). moto makes one at creation only; the daily ones come from here.
+ */
+export async function takeAutomatedSnapshot(args: {
+  readonly account: string;
+  readonly kind: "instance" | "cluster";
+  readonly id: string;
+  readonly time: Date;
+  readonly region?: string;
+}): Promise<{ snapshotId: string; arn: string }> {
+  const response = await fetch(`${emulatorEndpoint()}/_rds_failsafe/automated-snapshot`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      account: args.account,
+      region: args.region ?? REGION,
+      kind: args.kind,
+      id: args.id,
+      time: args.time.toISOString(),
+    }),
+  });
+  const body = (await response.json()) as { snapshotId?: string; arn?: string; error?: string };
+  if (!response.ok || !body.snapshotId || !body.arn) {
+    throw new Error(
+      `automated snapshot of ${args.kind} ${args.id}: ${body.error ?? response.status}`,
+    );
+  }
+  return { snapshotId: body.snapshotId, arn: body.arn };
+}

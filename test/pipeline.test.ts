@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { failsafeCopyId } from "../handlers/naming";
 import { RdsSnapshots } from "../handlers/rds";
 import { TAG } from "../handlers/tags";
 import { FAILSAFE_ACCOUNT, PROD_ACCOUNT } from "./harness";
@@ -35,6 +36,8 @@ describe("pipeline (two accounts, emulator)", function () {
     assert.equal(intermediate.tags[TAG.managed], "true");
     assert.equal(intermediate.tags[TAG.sourceId], "orders");
     assert.equal(intermediate.tags[TAG.sourceSnapshot], automated.id);
+    assert.equal(intermediate.encrypted, true, "instance intermediates are always encrypted");
+    assert.equal(intermediate.kmsKeyId, world.transitKeyArn);
     const restore = await new RdsSnapshots(world.prod.rds).restoreAccounts(
       "instance",
       intermediate.id,
@@ -44,7 +47,8 @@ describe("pipeline (two accounts, emulator)", function () {
     const [saved, ...otherSaved] = await world.manualSnapshots(world.failsafe, "instance");
     assert.equal(otherSaved.length, 0);
     assert.ok(saved);
-    assert.equal(saved.id, intermediate.id);
+    assert.equal(saved.id, failsafeCopyId("instance", PROD_ACCOUNT, intermediate.id));
+    assert.equal(saved.id, `failsafe-${PROD_ACCOUNT}-${automated.id.replace(/^rds:/, "")}`);
     assert.equal(saved.encrypted, true, "an unencrypted source is encrypted on the failsafe copy");
     assert.equal(saved.kmsKeyId, world.vaultKeyArn);
     assert.equal(saved.tags[TAG.managed], "true");
@@ -52,6 +56,10 @@ describe("pipeline (two accounts, emulator)", function () {
     assert.equal(saved.tags[TAG.sourceKind], "instance");
     assert.equal(saved.tags[TAG.sourceId], "orders");
     assert.equal(saved.tags[TAG.copiedFrom], intermediate.arn);
+    // The lineage comes from what RDS reports for the shared snapshot: the instance's resource id.
+    const source = await new RdsSnapshots(world.prod.rds).describeSource("instance", "orders");
+    assert.ok(source?.resourceId?.startsWith("db-"));
+    assert.equal(saved.tags[TAG.sourceResourceId], source?.resourceId);
     noFailures();
   });
 
@@ -166,13 +174,12 @@ describe("pipeline (two accounts, emulator)", function () {
     noFailures();
   });
 
-  it("tells the ops topic about failures only, by default", async () => {
+  it("counts rejected hand-offs in a metric instead of an e-mail each, by default", async () => {
     const automated = await world.createInstance("orders", { tagged: true });
     await world.runPipeline(automated);
-    await world.failsafeSide.save(sqsEvent(["{not json"]));
-    assert.deepEqual(await world.opsNotifications(), [
-      "rds-failsafe: a snapshot was NOT saved (rejected)",
-    ]);
+    await world.failsafeSide.save(sqsEvent(["{not json", "{}", "also not json"]));
+    assert.deepEqual(await world.opsNotifications(), []);
+    assert.equal(world.metrics.last("RejectedHandoffs"), 3);
   });
 
   it("tells the ops topic about every save with notifyOn=all", async () => {
@@ -180,7 +187,7 @@ describe("pipeline (two accounts, emulator)", function () {
     const automated = await world.createInstance("orders", { tagged: true });
     await world.runPipeline(automated);
     assert.deepEqual(await world.opsNotifications(), [
-      `rds-failsafe: saved failsafe-${automated.id.slice(4)}`,
+      `rds-failsafe: saved ${failsafeCopyId("instance", PROD_ACCOUNT, `failsafe-${automated.id.slice(4)}`)}`,
     ]);
   });
 });

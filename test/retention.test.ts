@@ -32,6 +32,8 @@ describe("retention handler (failsafe account, emulator)", function () {
             { Key: TAG.sourceAccount, Value: PROD_ACCOUNT },
             { Key: TAG.sourceKind, Value: "instance" },
             { Key: TAG.sourceId, Value: sourceId },
+            // Each database its own lineage (the fixture snapshots all come from one instance).
+            { Key: TAG.sourceResourceId, Value: `db-${sourceId.toUpperCase()}FIXTURE` },
             {
               Key: TAG.sourceTime,
               Value: new Date(world.now().getTime() - age * DAY_MS).toISOString(),
@@ -136,6 +138,6 @@ describe("retention handler (failsafe account, emulator)", function () {
     const before = await remaining();
     await trigger(imposter ?? "");
     assert.deepEqual(await remaining(), before);
-    assert.match(world.failsafeLog.decisions()[0]?.reason ?? "", /no failsafe source tags/);
+    assert.match(world.failsafeLog.decisions()[0]?.reason ?? "", /no failsafe lineage tags/);
   });
 });

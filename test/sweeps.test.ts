@@ -144,8 +144,8 @@ describe("sweeps (emulator)", function () {
         .filter((p) => p.name === name)
         .map((p) => p.value)
         .pop();
-    assert.equal(Math.round(last("MaxNewestCopyAgeHours") ?? 0), 27);
     assert.equal(last("RpoBreaches"), 1);
+    assert.equal(Math.round(last("NewestCopyAgeHours") ?? 0), 27);
     assert.equal(last("ProtectedSources"), 1);
     assert.deepEqual(
       world.metrics.points.filter((p) => p.name === "NewestCopyAgeHours").pop()?.dimensions,

@@ -60,6 +60,20 @@ happens for a snapshot shared from another account (the pages are cited at the c
    too) is switched off: at 1,000 databases it refused the intermediate copies.
    The "target exists" check comes first, as in moto (AWS does not document the order).
 
+8. Resource ids (``DbiResourceId`` / ``DbClusterResourceId``), as AWS documents them: "an
+   identifier for the DB instance that is unique to an AWS Region and never reused". moto
+   gives every DB instance the same constant ``db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U``; the extension
+   gives each new instance (created or restored) a fresh ``db-`` + 26 characters, which its
+   snapshots and their copies (same account or shared) keep, as RDS does. moto puts no
+   ``DbClusterResourceId`` on cluster snapshots; the extension reports the cluster's, kept by
+   copies.
+9. Automated backups on demand (the emulator's clock for "RDS takes a daily backup"): moto makes
+   exactly one automated snapshot, at creation. ``POST /_rds_failsafe/automated-snapshot`` with
+   ``{"account", "region", "kind": "instance"|"cluster", "id", "time"}`` (ISO 8601) creates the
+   automated snapshot RDS would take at that time, ``rds:<id>-YYYY-MM-DD-HH-MM``, with that
+   ``SnapshotCreateTime`` (and ``OriginalSnapshotCreateTime``). The harness emits the
+   RDS-EVENT-0091 / 0169 AWS would send for it.
+
 The fault codes for 2 and 3 are not documented; ``InvalidParameterValue`` is what RDS
 returns for the analogous cross-Region case. Not emulated: key policies and grants,
 cross-Region shared copies, snapshot states other than ``available``.
@@ -67,7 +81,10 @@ cross-Region shared copies, snapshot states other than ``available``.
 
 from __future__ import annotations
 
+import random
+import string
 import time
+from datetime import datetime, timezone
 from typing import Any
 
 from moto.core.responses import ActionResult
@@ -82,7 +99,13 @@ from moto.rds.exceptions import (
     KMSKeyNotAccessibleFault,
     RDSClientError,
 )
-from moto.rds.models import DBClusterSnapshot, DBSnapshot, RDSBackend, rds_backends
+from moto.rds.models import (
+    DBClusterSnapshot,
+    DBInstance,
+    DBSnapshot,
+    RDSBackend,
+    rds_backends,
+)
 from moto.rds.responses import RDSResponse
 from moto.rds.utils import merge_filters, split_arn
 
@@ -341,6 +364,50 @@ def _apply_limits() -> None:
     RDSBackend.create_db_cluster_snapshot = limited_create_db_cluster_snapshot
 
 
+def _random_suffix() -> str:
+    return "".join(random.choice(string.ascii_uppercase + string.digits) for _ in range(26))
+
+
+def _apply_resource_ids() -> None:
+    # 8. https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstance.html
+    # (DbiResourceId: "unique to an AWS Region and never reused");
+    # API_DBClusterSnapshot.html lists DbClusterResourceId on cluster snapshots.
+    orig_instance_init = DBInstance.__init__
+    orig_cluster_snapshot_init = DBClusterSnapshot.__init__
+
+    def instance_init(self, *args, **kwargs):
+        orig_instance_init(self, *args, **kwargs)
+        self.dbi_resource_id = f"db-{_random_suffix()}"
+
+    def cluster_snapshot_init(self, backend, cluster, *args, **kwargs):
+        orig_cluster_snapshot_init(self, backend, cluster, *args, **kwargs)
+        self.db_cluster_resource_id = getattr(cluster, "db_cluster_resource_id", None)
+
+    DBInstance.__init__ = instance_init
+    DBClusterSnapshot.__init__ = cluster_snapshot_init
+
+
+def create_automated_snapshot(params: dict) -> dict:
+    """9. The automated snapshot RDS takes in a backup window, at the given time."""
+    account, region = str(params["account"]), str(params["region"])
+    kind, db_id = str(params["kind"]), str(params["id"])
+    when = datetime.fromisoformat(str(params["time"]).replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    backend = rds_backends[account][region]
+    # RDS names automated snapshots rds:<db>-YYYY-MM-DD-HH-MM (UTC).
+    snapshot_id = f"rds:{db_id}-{when.astimezone(timezone.utc).strftime('%Y-%m-%d-%H-%M')}"
+    if kind == "instance":
+        snapshot = backend.create_auto_snapshot(db_id, snapshot_id)
+        snapshot.original_snapshot_create_time = when
+    elif kind == "cluster":
+        snapshot = backend.create_auto_cluster_snapshot(db_id, snapshot_id)
+    else:
+        raise ValueError(f"kind must be instance or cluster, not {kind!r}")
+    snapshot.created = when
+    return {"snapshotId": snapshot_id, "arn": snapshot.arn}
+
+
 def apply() -> None:
     """Install the patches once; moto's own methods stay reachable through the closures."""
     if getattr(RDSBackend, "_rds_failsafe_patched", False):
@@ -446,3 +513,4 @@ def apply() -> None:
     RDSResponse.describe_db_snapshots = describe_db_snapshots
     RDSResponse.describe_db_cluster_snapshots = describe_db_cluster_snapshots
     _apply_limits()
+    _apply_resource_ids()

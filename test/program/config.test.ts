@@ -54,7 +54,8 @@ describe("stack config", () => {
     {
       name: "same account twice",
       raw: { ...copy, failsafeAccountId: copy.prodAccountId },
-      message: /^rds-failsafe:failsafeAccountId = "111111111111" must differ from prodAccountId/,
+      message:
+        /^rds-failsafe:failsafeAccountId = "111111111111" must differ from every prod account/,
     },
     {
       name: "copy side without prodRoleArn",
@@ -114,13 +115,71 @@ describe("stack config", () => {
       name: "schedule not an expression",
       raw: { ...copy, prodSweepSchedule: "hourly" },
       message:
-        /^rds-failsafe:prodSweepSchedule = "hourly" must be an EventBridge schedule expression/,
+        /^rds-failsafe:prodSweepSchedule = "hourly" is not an EventBridge schedule expression: must be rate\(value unit\) or cron\(fields\)\. Fix: pulumi config set rds-failsafe:prodSweepSchedule "rate\(1 hour\)"/,
     },
+    // Each of these passed the first build's check and fails at deploy time in EventBridge.
+    ...[
+      ["rate(1 minutes)", /a rate of 1 takes the singular unit \(rate\(1 minute\)\)/],
+      ["rate(5 hour)", /a rate above 1 takes the plural unit \(rate\(5 hours\)\)/],
+      ["rate(0 minutes)", /the rate must be a positive whole number/],
+      ["rate(30 minute)", /a rate above 1 takes the plural unit/],
+      ["rate(1 week)", /unit "week" is not minute\(s\), hour\(s\) or day\(s\)/],
+      ["cron(* * * * * *)", /exactly one of Day-of-month and Day-of-week must be \?/],
+      ["cron(0 12 * * ?)", /cron takes 6 fields .*got 5/],
+      ["cron(60 * * * ? *)", /Minutes "60": "60" is not a value from 0 to 59/],
+      ["cron(0 * ? * MOX *)", /Day-of-week "MOX"/],
+      ["cron(0 ? * * ? *)", /Hours "\?": \? is only allowed in Day-of-month and Day-of-week/],
+    ].map(([expression, why]) => ({
+      name: `the schedule ${String(expression)}`,
+      raw: { ...copy, prodSweepSchedule: String(expression) },
+      message: new RegExp(
+        `^rds-failsafe:prodSweepSchedule = "${String(expression).replace(/[()*?]/g, "\\$&")}" is not an EventBridge schedule expression: ${(why as RegExp).source}`,
+      ),
+    })),
     {
       name: "failsafe sweep less than hourly",
       raw: { ...save, failsafeSweepSchedule: "rate(6 hours)" },
       message:
-        /^rds-failsafe:failsafeSweepSchedule = "rate\(6 hours\)" must be rate\(N minutes\) or rate\(1 hour\)/,
+        /^rds-failsafe:failsafeSweepSchedule = "rate\(6 hours\)" must run at least hourly: the RPO alarm and the sweep-stopped alarm expect a run every hour/,
+    },
+    {
+      name: "failsafe sweep on a daily cron",
+      raw: { ...save, failsafeSweepSchedule: "cron(0 3 * * ? *)" },
+      message:
+        /^rds-failsafe:failsafeSweepSchedule = "cron\(0 3 \* \* \? \*\)" must run at least hourly/,
+    },
+    {
+      name: "break-glass principal that is the deploy role",
+      raw: { ...save, breakGlassPrincipalArn: save.failsafeRoleArn },
+      message:
+        /^rds-failsafe:breakGlassPrincipalArn = .* must differ from failsafeRoleArn: the deploy role must not be able to delete or disable the vault key/,
+    },
+    {
+      name: "prodAccountIds that are not account ids",
+      raw: { ...save, prodAccountIds: '["111111111111","12"]' },
+      message: /^rds-failsafe:prodAccountIds = .* must be a list of 12-digit AWS account ids/,
+    },
+    {
+      name: "prodAccountIds naming the failsafe account",
+      raw: { ...save, prodAccountIds: '["333333333333","222222222222"]' },
+      message:
+        /^rds-failsafe:failsafeAccountId = "222222222222" must differ from every prod account/,
+    },
+    {
+      name: "prodAccountIds on a copy stack listing another account",
+      raw: { ...copy, prodAccountIds: "333333333333" },
+      message:
+        /^rds-failsafe:prodAccountIds = "333333333333" lists accounts other than prodAccountId, but a sides=copy stack copies from prodAccountId only/,
+    },
+    {
+      name: "a role ARN of another partition than the region's",
+      raw: {
+        ...copy,
+        region: "cn-north-1",
+        prodRoleArn: "arn:aws:iam::111111111111:role/rds-failsafe-deploy",
+      },
+      message:
+        /^rds-failsafe:prodRoleArn = .* is in partition aws, but region cn-north-1 is in aws-cn\. Fix: pulumi config set rds-failsafe:prodRoleArn arn:aws-cn:iam::111111111111:role\/rds-failsafe-deploy$/,
     },
     {
       name: "bad e-mail",
@@ -151,6 +210,55 @@ describe("stack config", () => {
       assert.match(found[0] ?? "", c.message);
     });
   }
+
+  it("accepts valid schedules EventBridge accepts", () => {
+    for (const expression of [
+      "rate(1 minute)",
+      "rate(5 minutes)",
+      "rate(1 hour)",
+      "rate(2 days)",
+      "cron(0 12 * * ? *)",
+      "cron(15 10 ? * 6L 2026-2030)",
+      "cron(0/15 * * * ? *)",
+      "cron(0 8 1W * ? *)",
+      "cron(0 18 ? * MON-FRI *)",
+      "cron(0 0 ? * 2#1 *)",
+    ]) {
+      assert.deepEqual(problems({ ...copy, prodSweepSchedule: expression }), [], expression);
+    }
+    for (const hourly of [
+      "rate(1 hour)",
+      "rate(20 minutes)",
+      "cron(5 * * * ? *)",
+      "cron(0/30 * ? * * *)",
+    ]) {
+      assert.deepEqual(problems({ ...save, failsafeSweepSchedule: hourly }), [], hourly);
+    }
+  });
+
+  it("serves many prod accounts from one save stack, and keeps prodAccountId working", () => {
+    const many = parseStackConfig({
+      ...save,
+      prodAccountId: undefined,
+      prodAccountIds: '["111111111111","333333333333"]',
+    });
+    assert.deepEqual(many.prodAccountIds, ["111111111111", "333333333333"]);
+    const both = parseStackConfig({ ...save, prodAccountIds: "333333333333, 444444444444" });
+    assert.deepEqual(both.prodAccountIds, ["111111111111", "333333333333", "444444444444"]);
+    assert.deepEqual(parseStackConfig(save).prodAccountIds, ["111111111111"]);
+    assert.deepEqual(parseStackConfig(copy).prodAccountIds, ["111111111111"]);
+  });
+
+  it("builds example ARNs in the region's partition", () => {
+    const found = problems({
+      ...save,
+      region: "us-gov-west-1",
+      failsafeRoleArn: undefined,
+      breakGlassPrincipalArn: undefined,
+    });
+    assert.match(found[0] ?? "", /arn:aws-us-gov:iam::222222222222:role\/rds-failsafe-deploy$/);
+    assert.match(found[1] ?? "", /arn:aws-us-gov:iam::222222222222:role\/break-glass$/);
+  });
 
   it("reports every problem at once", () => {
     const found = problems({ sides: "both", region: "x" });

@@ -30,7 +30,8 @@ const SAVE_SIDE: Record<string, number> = {
   "aws:iam/role:Role": 3,
   "aws:iam/rolePolicy:RolePolicy": 3,
   "aws:cloudwatch/logGroup:LogGroup": 3,
-  "aws:cloudwatch/metricAlarm:MetricAlarm": 6, // 3 function errors, 2 DLQs, RPO
+  // 3 function errors, 2 DLQs, RPO breaches, sweep stopped, rejected hand-offs
+  "aws:cloudwatch/metricAlarm:MetricAlarm": 8,
 };
 const COPY_SIDE: Record<string, number> = {
   "aws:kms/key:Key": 2,
@@ -46,7 +47,8 @@ const COPY_SIDE: Record<string, number> = {
   "aws:iam/role:Role": 3,
   "aws:iam/rolePolicy:RolePolicy": 3,
   "aws:cloudwatch/logGroup:LogGroup": 3,
-  "aws:cloudwatch/metricAlarm:MetricAlarm": 5, // 3 function errors, 2 DLQs
+  // 3 function errors, 2 DLQs, unprotected sources, sweep stopped
+  "aws:cloudwatch/metricAlarm:MetricAlarm": 7,
 };
 
 const awsResources = (e: Evaluation) => e.resources.filter((r) => r.type.startsWith("aws:"));
@@ -262,18 +264,40 @@ describe("Pulumi program under mocks", function () {
       }
     });
 
-    it("denies deleting or disabling the vault key to all but the break-glass principal", () => {
+    it("leaves deleting, disabling and re-writing the vault key to the break-glass principal alone", () => {
       key("alias/rds-failsafe-vault");
       const vault = ofType(runs.both, "aws:kms/key:Key").find((k) => k.name === "vault");
+      assert.equal(vault?.inputs.bypassPolicyLockoutSafetyCheck, true);
       const statements = statementsOf(vault?.inputs.policy);
-      const deny = statements.find((s) => s.Effect === "Deny");
-      assert.deepEqual(deny?.Action, ["kms:ScheduleKeyDeletion", "kms:DisableKey"]);
+      const breakGlass = { "aws:PrincipalArn": `arn:aws:iam::${FAILSAFE}:role/break-glass` };
+      const [deny, denyGrants, ...more] = statements.filter((s) => s.Effect === "Deny");
+      assert.equal(more.length, 0);
+      assert.deepEqual(deny?.Action, [
+        "kms:DisableKey",
+        "kms:PutKeyPolicy",
+        "kms:ScheduleKeyDeletion",
+      ]);
       assert.deepEqual(deny?.Principal, { AWS: "*" });
-      assert.deepEqual(deny?.Condition, {
-        ArnNotEquals: { "aws:PrincipalArn": `arn:aws:iam::${FAILSAFE}:role/break-glass` },
+      assert.deepEqual(deny?.Condition, { ArnNotEquals: breakGlass });
+      assert.deepEqual(denyGrants?.Action, ["kms:CreateGrant"]);
+      assert.deepEqual(denyGrants?.Condition, {
+        Bool: { "kms:GrantIsForAWSResource": "false" },
+        ArnNotEquals: breakGlass,
       });
-      const account = statements.find((s) => s.Sid === "AccountAdministersAndUsesKeyThroughIam");
-      assert.ok(!asArray(account?.Action as string[]).includes("kms:ScheduleKeyDeletion"));
+      // The account may use the key only through RDS, as the aws/rds key allows.
+      for (const s of statements.filter(
+        (st) => st.Effect === "Allow" && JSON.stringify(st.Principal).includes(":root"),
+      )) {
+        const actions = asArray(s.Action as string[]);
+        assert.ok(!actions.includes("kms:PutKeyPolicy") && !actions.includes("kms:DisableKey"));
+        if (actions.some((a) => /Decrypt|Encrypt|GenerateDataKey|CreateGrant/.test(a))) {
+          assert.deepEqual(
+            (s.Condition as { StringEquals: Record<string, string> }).StringEquals,
+            { "kms:ViaService": "rds.eu-west-1.amazonaws.com", "kms:CallerAccount": FAILSAFE },
+            String(s.Sid),
+          );
+        }
+      }
     });
 
     it("lets the failsafe account use the transit key through RDS only", () => {
@@ -304,7 +328,7 @@ describe("Pulumi program under mocks", function () {
         {
           Sid: "OnlyProdShareRolesPublish",
           Effect: "Allow",
-          Principal: { AWS: `arn:aws:iam::${PROD}:root` },
+          Principal: { AWS: [`arn:aws:iam::${PROD}:root`] },
           Action: "sns:Publish",
           Resource: `arn:aws:sns:eu-west-1:${FAILSAFE}:rds-failsafe-handoff`,
           Condition: {
@@ -390,10 +414,15 @@ describe("Pulumi program under mocks", function () {
       for (const f of ofType(runs.both, "aws:lambda/function:Function")) {
         const env = (f.inputs.environment as { variables: Record<string, string> }).variables;
         const settings = JSON.parse(env[SETTINGS_ENV] ?? "") as unknown;
-        const parsed =
-          sideOf(f.urn) === "save" ? parseFailsafeSettings(settings) : parseProdSettings(settings);
-        assert.equal(parsed.prodAccountId, PROD);
-        assert.equal(parsed.failsafeAccountId, FAILSAFE);
+        if (sideOf(f.urn) === "save") {
+          const parsed = parseFailsafeSettings(settings);
+          assert.deepEqual(parsed.prodAccountIds, [PROD]);
+          assert.equal(parsed.failsafeAccountId, FAILSAFE);
+        } else {
+          const parsed = parseProdSettings(settings);
+          assert.equal(parsed.prodAccountId, PROD);
+          assert.equal(parsed.failsafeAccountId, FAILSAFE);
+        }
       }
     });
 
@@ -404,10 +433,24 @@ describe("Pulumi program under mocks", function () {
         alarms.filter((a) => a.inputs.metricName === "ApproximateNumberOfMessagesVisible").length,
         4,
       );
-      const rpo = alarms.find((a) => a.inputs.metricName === "MaxNewestCopyAgeHours");
-      assert.equal(rpo?.inputs.threshold, 26);
-      assert.equal(rpo?.inputs.treatMissingData, "breaching");
+      const rpo = alarms.find((a) => a.inputs.metricName === "RpoBreaches");
+      assert.equal(rpo?.inputs.threshold, 0);
+      // OK right after a deploy: no figures yet is what the heartbeat alarms are for.
+      assert.equal(rpo?.inputs.treatMissingData, "notBreaching");
       assert.deepEqual(rpo?.inputs.dimensions, { service: "rds-failsafe-failsafe" });
+      const heartbeats = alarms.filter((a) => a.inputs.metricName === "SweepCompleted");
+      assert.deepEqual(heartbeats.map((a) => a.inputs.name).sort(), [
+        "rds-failsafe-failsafe-sweep-stopped",
+        "rds-failsafe-prod-sweep-stopped",
+      ]);
+      for (const h of heartbeats) {
+        assert.equal(h.inputs.treatMissingData, "missing");
+        assert.deepEqual(h.inputs.insufficientDataActions, h.inputs.alarmActions);
+      }
+      const rejected = alarms.find((a) => a.inputs.metricName === "RejectedHandoffs");
+      assert.equal(rejected?.inputs.statistic, "Sum");
+      const unprotected = alarms.find((a) => a.inputs.metricName === "UnprotectedSources");
+      assert.deepEqual(unprotected?.inputs.dimensions, { service: "rds-failsafe-prod" });
       for (const a of alarms) {
         const account = sideOf(a.urn) === "save" ? FAILSAFE : PROD;
         assert.deepEqual(a.inputs.alarmActions, [

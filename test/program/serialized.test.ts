@@ -88,9 +88,13 @@ describe("deployed Lambda code (serialized archives) on the emulator", function 
     await world.failsafeSide.sweep();
     // Powertools Metrics writes CloudWatch embedded-metric-format lines the alarm reads.
     const emf = functions["rds-failsafe-failsafe-sweep"]?.logs.filter((l) => "_aws" in l) ?? [];
-    const max = emf.find((l) => "MaxNewestCopyAgeHours" in l);
-    assert.ok(max, "MaxNewestCopyAgeHours is published");
-    assert.equal(max.service, "rds-failsafe-failsafe");
-    assert.ok(Number(max.MaxNewestCopyAgeHours) < 1);
+    const summary = emf.find((l) => "RpoBreaches" in l);
+    assert.ok(summary, "RpoBreaches is published");
+    assert.equal(summary.service, "rds-failsafe-failsafe");
+    assert.equal(Number(summary.RpoBreaches), 0);
+    assert.equal(Number(summary.SweepCompleted), 1, "the heartbeat the sweep-stopped alarm reads");
+    const ages = emf.filter((l) => "NewestCopyAgeHours" in l);
+    assert.equal(ages.length, 2, "one age per protected database");
+    assert.ok(ages.every((l) => Number(l.NewestCopyAgeHours) < 1));
   });
 });

@@ -9,6 +9,18 @@ export class RecordingMetrics implements MetricsSink {
     this.points.push({ name, value, ...(dimensions ? { dimensions: { ...dimensions } } : {}) });
   }
 
+  count(name: string, value: number): void {
+    this.points.push({ name, value });
+  }
+
+  /** The last value recorded for a metric (and dimensions), or undefined. */
+  last(name: string, dimensions?: Readonly<Record<string, string>>): number | undefined {
+    const key = JSON.stringify(dimensions ?? {});
+    return this.points
+      .filter((p) => p.name === name && JSON.stringify(p.dimensions ?? {}) === key)
+      .at(-1)?.value;
+  }
+
   flush(): void {
     this.flushes += 1;
   }

@@ -41,6 +41,10 @@ export interface WorldOptions {
   readonly intermediateKeepHours?: number;
   readonly maxActionsPerRun?: number;
   readonly notifyOn?: "failures" | "all";
+  readonly rpoHours?: number;
+  readonly unprotectedAfterHours?: number;
+  /** The prod accounts the save side accepts (default: the one prod account). */
+  readonly prodAccountIds?: readonly string[];
 }
 
 /**
@@ -81,6 +85,7 @@ export async function createWorld(options: WorldOptions = {}) {
     (await failsafe.sns.send(new CreateTopicCommand({ Name: "rds-failsafe-ops" }))).TopicArn ?? "";
   const opsQueueUrl = await subscribedQueue(failsafe, opsTopicArn, "ops-inbox");
   const metrics = new RecordingMetrics();
+  const prodMetrics = new RecordingMetrics();
 
   let now = new Date();
   const clock = () => new Date(now);
@@ -88,27 +93,30 @@ export async function createWorld(options: WorldOptions = {}) {
   const failsafeLog = new RecordingLog();
   const common = {
     region: REGION,
-    prodAccountId: PROD_ACCOUNT,
     failsafeAccountId: FAILSAFE_ACCOUNT,
     maxActionsPerRun: options.maxActionsPerRun,
   };
   const prodSide = prodHandlers(
     {
       ...common,
+      prodAccountId: PROD_ACCOUNT,
       transitKmsKeyArn: transitKeyArn,
       handoffTopicArn,
       intermediateKeepHours: options.intermediateKeepHours,
+      unprotectedAfterHours: options.unprotectedAfterHours,
     },
-    { rds: prod.rds, sns: prod.sns, log: prodLog, clock },
+    { rds: prod.rds, sns: prod.sns, metrics: prodMetrics, log: prodLog, clock },
   );
   const failsafeSide = failsafeHandlers(
     {
       ...common,
+      prodAccountIds: [...(options.prodAccountIds ?? [PROD_ACCOUNT])],
       vaultKmsKeyArn: vaultKeyArn,
       handoffTopicArn,
       retentionDays: options.retentionDays,
       minCopies: options.minCopies,
       freezeAfterHours: options.freezeAfterHours,
+      rpoHours: options.rpoHours,
       opsTopicArn,
       notifyOn: options.notifyOn,
     },
@@ -135,6 +143,7 @@ export async function createWorld(options: WorldOptions = {}) {
     prodLog,
     failsafeLog,
     metrics,
+    prodMetrics,
     opsTopicArn,
     /** Subjects of the notifications the ops topic delivered so far (drains them). */
     async opsNotifications(): Promise<string[]> {
