@@ -179,7 +179,7 @@ export async function copyShared(
       [TAG.sourceKind]: shared.kind,
       [TAG.sourceId]: shared.sourceId,
       [TAG.sourceResourceId]: shared.resourceId,
-      [TAG.sourceTime]: (shared.originalCreateTime ?? deps.clock()).toISOString(),
+      [TAG.sourceTime]: dataTime(shared, deps.clock()).toISOString(),
       [TAG.copiedFrom]: shared.arn,
     },
   });
@@ -203,6 +203,20 @@ export async function copyShared(
     lineage,
     encrypted: encrypt,
   };
+}
+
+/**
+ * When the shared snapshot's data was captured. RDS reports it for DB snapshots
+ * (OriginalSnapshotCreateTime, kept across copies); for cluster snapshots only the intermediate's
+ * own creation time, a little later than the data. The source-time tag prod wrote can only make it
+ * earlier, never later: a prod admin who forges it cannot make a stale copy look fresh to the RPO.
+ */
+function dataTime(shared: SnapshotInfo, now: Date): Date {
+  const reported = shared.originalCreateTime ?? now;
+  const tagged = shared.tags[TAG.sourceTime]
+    ? new Date(shared.tags[TAG.sourceTime] ?? "")
+    : undefined;
+  return tagged && !Number.isNaN(tagged.getTime()) && tagged < reported ? tagged : reported;
 }
 
 /** The managed copies of one database identifier (any lineage, any account) in this account. */

@@ -453,3 +453,128 @@ describe("emulator: DB cluster snapshots shared across accounts", () => {
     assert.equal(plain?.DBClusterIdentifier, CLUSTER_ID);
   });
 });
+
+describe("emulator: resource ids, automated backups, RDS clock (extensions 8-10)", () => {
+  beforeEach(async () => {
+    await resetEmulator();
+    prod = await accountClients(PROD_ACCOUNT);
+    failsafe = await accountClients(FAILSAFE_ACCOUNT);
+  });
+
+  const instance = (id: string) =>
+    prod.rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: id,
+        DBInstanceClass: "db.t3.micro",
+        Engine: "postgres",
+        AllocatedStorage: 20,
+        MasterUsername: "admin_user",
+        MasterUserPassword: "not-a-secret-123",
+      }),
+    );
+
+  it("gives every new instance its own DbiResourceId, a re-created one too, kept by snapshots and copies", async () => {
+    const a = (await instance("orders")).DBInstance?.DbiResourceId;
+    const b = (await instance("billing")).DBInstance?.DbiResourceId;
+    assert.match(a ?? "", /^db-[A-Z0-9]{26}$/);
+    assert.notEqual(a, b);
+    const { DBSnapshots = [] } = await prod.rds.send(
+      new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: "orders" }),
+    );
+    assert.deepEqual(
+      DBSnapshots.map((s) => s.DbiResourceId),
+      [a],
+    );
+    const copy = await prod.rds.send(
+      new CopyDBSnapshotCommand({
+        SourceDBSnapshotIdentifier: DBSnapshots[0]?.DBSnapshotIdentifier,
+        TargetDBSnapshotIdentifier: "failsafe-orders-1",
+      }),
+    );
+    assert.equal(copy.DBSnapshot?.DbiResourceId, a);
+    await prod.rds.send(
+      new ModifyDBSnapshotAttributeCommand({
+        DBSnapshotIdentifier: "failsafe-orders-1",
+        AttributeName: "restore",
+        ValuesToAdd: [FAILSAFE_ACCOUNT],
+      }),
+    );
+    const key = await createKey(failsafe);
+    const saved = await failsafe.rds.send(
+      new CopyDBSnapshotCommand({
+        SourceDBSnapshotIdentifier: copy.DBSnapshot?.DBSnapshotArn,
+        TargetDBSnapshotIdentifier: "failsafe-saved-1",
+        KmsKeyId: key,
+      }),
+    );
+    assert.equal(saved.DBSnapshot?.DbiResourceId, a, "a cross-account copy keeps it");
+    const { DeleteDBInstanceCommand } = await import("@aws-sdk/client-rds");
+    await prod.rds.send(
+      new DeleteDBInstanceCommand({ DBInstanceIdentifier: "orders", SkipFinalSnapshot: true }),
+    );
+    const again = (await instance("orders")).DBInstance?.DbiResourceId;
+    assert.notEqual(again, a, "AWS never reuses a DbiResourceId; stock moto did");
+  });
+
+  it("reports the cluster's DbClusterResourceId on its snapshots and their copies", async () => {
+    const cluster = await prod.rds.send(
+      new CreateDBClusterCommand({
+        DBClusterIdentifier: CLUSTER_ID,
+        Engine: "aurora-postgresql",
+        MasterUsername: "admin_user",
+        MasterUserPassword: "not-a-secret-123",
+      }),
+    );
+    const resourceId = cluster.DBCluster?.DbClusterResourceId;
+    assert.match(resourceId ?? "", /^cluster-/);
+    const { DBClusterSnapshots = [] } = await prod.rds.send(
+      new DescribeDBClusterSnapshotsCommand({ DBClusterIdentifier: CLUSTER_ID }),
+    );
+    assert.deepEqual(
+      DBClusterSnapshots.map((s) => s.DbClusterResourceId),
+      [resourceId],
+    );
+    const copy = await prod.rds.send(
+      new CopyDBClusterSnapshotCommand({
+        SourceDBClusterSnapshotIdentifier: DBClusterSnapshots[0]?.DBClusterSnapshotIdentifier,
+        TargetDBClusterSnapshotIdentifier: "failsafe-ledger-1",
+      }),
+    );
+    assert.equal(copy.DBClusterSnapshot?.DbClusterResourceId, resourceId);
+  });
+
+  it("takes an automated snapshot at a given time, and shifts RDS's clock", async () => {
+    const { setEmulatorClock, takeAutomatedSnapshot } = await import("./harness");
+    await instance("orders");
+    const time = new Date("2026-11-20T05:07:00Z");
+    const taken = await takeAutomatedSnapshot({
+      account: PROD_ACCOUNT,
+      kind: "instance",
+      id: "orders",
+      time,
+    });
+    assert.equal(taken.snapshotId, "rds:orders-2026-11-20-05-07");
+    const { DBSnapshots = [] } = await prod.rds.send(
+      new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: taken.snapshotId }),
+    );
+    assert.equal(DBSnapshots[0]?.SnapshotType, "automated");
+    assert.equal(DBSnapshots[0]?.SnapshotCreateTime?.toISOString(), time.toISOString());
+    assert.equal(DBSnapshots[0]?.OriginalSnapshotCreateTime?.toISOString(), time.toISOString());
+    await assert.rejects(
+      takeAutomatedSnapshot({ account: PROD_ACCOUNT, kind: "instance", id: "nope", time }),
+      /DBInstanceNotFound/,
+    );
+
+    await setEmulatorClock(10 * 86_400_000);
+    const later = await instance("billing");
+    const created = later.DBInstance?.InstanceCreateTime?.getTime() ?? 0;
+    assert.ok(Math.abs(created - (Date.now() + 10 * 86_400_000)) < 60_000, "10 days ahead");
+    await resetEmulator();
+    prod = await accountClients(PROD_ACCOUNT);
+    const fresh = await instance("orders");
+    assert.ok(
+      Math.abs((fresh.DBInstance?.InstanceCreateTime?.getTime() ?? 0) - Date.now()) < 60_000,
+      "a reset puts the clock back",
+    );
+  });
+});

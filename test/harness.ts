@@ -150,3 +150,18 @@ export async function takeAutomatedSnapshot(args: {
   }
   return { snapshotId: body.snapshotId, arn: body.arn };
 }
+
+/**
+ * Moves the emulator's RDS clock (extension 10.) to `offsetMs` ahead of the wall clock: what it
+ * stamps as creation time from now on. Tests that simulate days set it with the handlers' clock.
+ */
+export async function setEmulatorClock(offsetMs: number): Promise<void> {
+  const response = await fetch(`${emulatorEndpoint()}/moto-api/config`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ rds_failsafe_clock: { offsetSeconds: offsetMs / 1000 } }),
+  });
+  if (!response.ok) {
+    throw new Error(`moto clock failed: HTTP ${response.status} ${await response.text()}`);
+  }
+}

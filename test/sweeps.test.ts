@@ -117,7 +117,7 @@ describe("sweeps (emulator)", function () {
         TargetDBSnapshotIdentifier: "before-upgrade",
       }),
     );
-    world.advanceHours(24 * 10);
+    await world.advanceHours(24 * 10);
     const report = await world.prodSide.sweep();
     const left = (await world.manualSnapshots(world.prod, "instance")).map((s) => s.id).sort();
     // old-3 stays: it was the newest intermediate of the source when the sweep listed them (the
@@ -133,7 +133,7 @@ describe("sweeps (emulator)", function () {
     const automated = await world.createInstance("orders", { tagged: true });
     await world.runPipeline(automated);
     assert.equal((await world.failsafeSide.sweep()).sources[0]?.breach, false);
-    world.advanceHours(27);
+    await world.advanceHours(27);
     const report = await world.failsafeSide.sweep();
     assert.deepEqual(
       report.sources.map((s) => [s.source, s.breach, Math.round(s.newestCopyAgeHours)]),

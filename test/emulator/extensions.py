@@ -73,6 +73,10 @@ happens for a snapshot shared from another account (the pages are cited at the c
    automated snapshot RDS would take at that time, ``rds:<id>-YYYY-MM-DD-HH-MM``, with that
    ``SnapshotCreateTime`` (and ``OriginalSnapshotCreateTime``). The harness emits the
    RDS-EVENT-0091 / 0169 AWS would send for it.
+10. RDS's clock for simulated time (``POST /moto-api/config {"rds_failsafe_clock":
+   {"offsetSeconds": S}}``, cleared by reset): every creation time moto stamps on RDS resources
+   is the wall clock plus S, so a test that moves the handlers' clock days ahead sees copies,
+   snapshots and databases created "now" in that simulated time.
 
 The fault codes for 2 and 3 are not documented; ``InvalidParameterValue`` is what RDS
 returns for the analogous cross-Region case. Not emulated: key policies and grants,
@@ -84,12 +88,13 @@ from __future__ import annotations
 import random
 import string
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from moto.core.responses import ActionResult
 from moto.kms.models import kms_backends
 from moto.moto_api._internal.models import MotoAPIBackend
+import moto.rds.models as rds_models
 from moto.rds.exceptions import (
     DBClusterSnapshotAlreadyExistsError,
     DBClusterSnapshotNotFoundError,
@@ -240,6 +245,8 @@ def _describe(response: RDSResponse, resource_type: type, parent_param: str, id_
 # 6. and 7.: run-time knobs, set through /moto-api/config and cleared by /moto-api/reset.
 _LIMITS: dict[str, float] = {}
 _KNOBS = ("copySeconds", "copyLimit", "manualSnapshotQuota")
+# 10.: kept apart from the limits, so moving the clock leaves them as they are.
+_CLOCK: dict[str, float] = {"offsetSeconds": 0.0}
 
 
 def _apply_limits() -> None:
@@ -252,18 +259,35 @@ def _apply_limits() -> None:
         if isinstance(knobs, dict):
             _LIMITS.clear()
             _LIMITS.update({k: float(knobs[k]) for k in _KNOBS if knobs.get(k) is not None})
+        clock = config.get("rds_failsafe_clock")
+        if isinstance(clock, dict):
+            _CLOCK["offsetSeconds"] = float(clock.get("offsetSeconds") or 0)
         return orig_set_config(self, config)
 
     def get_config(self):
-        return {**orig_get_config(self), "rds_failsafe": dict(_LIMITS)}
+        return {
+            **orig_get_config(self),
+            "rds_failsafe": dict(_LIMITS),
+            "rds_failsafe_clock": dict(_CLOCK),
+        }
 
     def reset(self):
         _LIMITS.clear()
+        _CLOCK["offsetSeconds"] = 0.0
         return orig_reset(self)
 
     MotoAPIBackend.set_config = set_config
     MotoAPIBackend.get_config = get_config
     MotoAPIBackend.reset = reset
+
+    # 10. RDS's clock, shifted (simulated days): every creation time moto stamps on an RDS
+    # resource (snapshots, copies, databases) is "now" plus the clock offset.
+    real_utcnow = rds_models.utcnow
+
+    def shifted_utcnow():
+        return real_utcnow() + timedelta(seconds=_CLOCK["offsetSeconds"])
+
+    rds_models.utcnow = shifted_utcnow
 
     # A copy reports "creating" until its ready time (wall clock).
     def status_get(self):
@@ -392,11 +416,12 @@ def create_automated_snapshot(params: dict) -> dict:
     account, region = str(params["account"]), str(params["region"])
     kind, db_id = str(params["kind"]), str(params["id"])
     when = datetime.fromisoformat(str(params["time"]).replace("Z", "+00:00"))
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+    # moto keeps naive UTC datetimes (moto.core.utils.utcnow).
+    if when.tzinfo is not None:
+        when = when.astimezone(timezone.utc).replace(tzinfo=None)
     backend = rds_backends[account][region]
     # RDS names automated snapshots rds:<db>-YYYY-MM-DD-HH-MM (UTC).
-    snapshot_id = f"rds:{db_id}-{when.astimezone(timezone.utc).strftime('%Y-%m-%d-%H-%M')}"
+    snapshot_id = f"rds:{db_id}-{when.strftime('%Y-%m-%d-%H-%M')}"
     if kind == "instance":
         snapshot = backend.create_auto_snapshot(db_id, snapshot_id)
         snapshot.original_snapshot_create_time = when

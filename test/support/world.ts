@@ -26,6 +26,8 @@ import {
   PROD_ACCOUNT,
   REGION,
   resetEmulator,
+  setEmulatorClock,
+  takeAutomatedSnapshot,
   type AccountClients,
 } from "../harness";
 import { rdsSnapshotEvent, sqsEvent } from "./events";
@@ -153,9 +155,26 @@ export async function createWorld(options: WorldOptions = {}) {
     /** The handlers the deliver* helpers call; the serialized-code test swaps in deployed code. */
     prodSide: prodSide as Pick<typeof prodSide, "copy" | "share" | "sweep">,
     failsafeSide: failsafeSide as Pick<typeof failsafeSide, "save" | "retention" | "sweep">,
-    /** Moves the handlers' clock forward. */
-    advanceHours(hours: number): void {
+    /** Moves the handlers' clock forward (and, with `emulator`, RDS's creation times too). */
+    async advanceHours(hours: number, opts: { emulator?: boolean } = {}): Promise<void> {
       now = new Date(now.getTime() + hours * 3_600_000);
+      if (opts.emulator) {
+        await setEmulatorClock(now.getTime() - Date.now());
+      }
+    },
+    /** RDS's daily backup of a database at the current (simulated) time, as AWS takes it. */
+    async dailyBackup(kind: SnapshotKind, id: string): Promise<SnapshotInfo> {
+      const { snapshotId } = await takeAutomatedSnapshot({
+        account: PROD_ACCOUNT,
+        kind,
+        id,
+        time: now,
+      });
+      const found = await new RdsSnapshots(prod.rds).describeSnapshot(kind, snapshotId);
+      if (!found) {
+        throw new Error(`the emulator did not make ${snapshotId}`);
+      }
+      return found;
     },
     now: clock,
 
