@@ -3,6 +3,7 @@ import { ConfigError, parseStackConfig, type RawConfig } from "../../components/
 import { ORG_POLICY_MAX_CHARACTERS } from "../../components/org-policies";
 import { runPolicies } from "../../policy/run";
 import { POLICY_CONFIG } from "../../scripts/policy-report";
+import { ATTACHMENT, MANAGEMENT, orgGuardConfig, orgPolicy, POLICY } from "./org-guard-support";
 import {
   asArray,
   baseConfig,
@@ -11,54 +12,7 @@ import {
   ofType,
   policyResources,
   type Evaluation,
-  type ResourceRecord,
 } from "./support";
-
-export const MANAGEMENT = "333333333333";
-
-/** A valid org-guard configuration: the base config of a stack mode plus the three keys. */
-export function orgGuardConfig(
-  mode: "save" | "both" = "save",
-  region = "eu-west-1",
-): Record<string, string> {
-  const partition = region.startsWith("cn-")
-    ? "aws-cn"
-    : region.startsWith("us-gov-")
-      ? "aws-us-gov"
-      : "aws";
-  const config = Object.fromEntries(
-    Object.entries(baseConfig(mode)).map(([k, v]) => [
-      k,
-      v.replace(/^arn:aws:/, `arn:${partition}:`),
-    ]),
-  );
-  return {
-    ...config,
-    region,
-    orgGuard: "true",
-    managementAccountId: MANAGEMENT,
-    managementRoleArn: `arn:${partition}:iam::${MANAGEMENT}:role/rds-failsafe-org-guard`,
-  };
-}
-
-const POLICY = "aws:organizations/policy:Policy";
-const ATTACHMENT = "aws:organizations/policyAttachment:PolicyAttachment";
-
-/** The content of the org guard's SCP or RCP, parsed. */
-export function orgPolicy(
-  e: Evaluation,
-  type: "SERVICE_CONTROL_POLICY" | "RESOURCE_CONTROL_POLICY",
-): { record: ResourceRecord; content: string; document: { Statement: Record<string, unknown>[] } } {
-  const matches = ofType(e, POLICY).filter((p) => p.inputs.type === type);
-  assert.equal(matches.length, 1, `one ${type}`);
-  const record = matches[0] as ResourceRecord;
-  const content = String(record.inputs.content);
-  return {
-    record,
-    content,
-    document: JSON.parse(content) as { Statement: Record<string, unknown>[] },
-  };
-}
 
 describe("org guard under mocks", function () {
   this.timeout(180_000);
