@@ -10,6 +10,7 @@ import {
   CONFIG_KEYS,
   CopySide,
   handoffTopicArn as fixedHandoffTopicArn,
+  OrgGuard,
   parseStackConfig,
   SaveSide,
 } from "./components";
@@ -93,6 +94,28 @@ const copy =
       })
     : undefined;
 
+// The org guard depends on config only: a third provider, in the organization's management (or
+// delegated administrator) account, attaches its SCP and RCP to the failsafe account.
+const orgGuard =
+  config.orgGuard &&
+  config.managementAccountId &&
+  config.managementRoleArn &&
+  config.failsafeRoleArn &&
+  config.breakGlassPrincipalArn
+    ? new OrgGuard("org-guard", {
+        provider: accountProvider("management", {
+          accountId: config.managementAccountId,
+          roleArn: config.managementRoleArn,
+          region: config.region,
+          tags: { ...tags, Side: "org" },
+        }),
+        region: config.region,
+        failsafeAccountId: config.failsafeAccountId,
+        failsafeRoleArn: config.failsafeRoleArn,
+        breakGlassPrincipalArn: config.breakGlassPrincipalArn,
+      })
+    : undefined;
+
 export const sides = config.sides;
 export const handoffTopicArn = save?.handoffTopicArn;
 export const vaultKeyArn = save?.vaultKeyArn;
@@ -102,3 +125,6 @@ export const queueUrls = { copy: copy?.queueUrls, save: save?.queueUrls };
 export const lambdas = pulumi
   .all([copy?.functionNames ?? [], save?.functionNames ?? []])
   .apply(([a, b]) => [...a, ...b]);
+export const orgGuardPolicyIds = orgGuard
+  ? { scp: orgGuard.scpId, rcp: orgGuard.rcpId }
+  : undefined;

@@ -1,3 +1,5 @@
+import { ORG_POLICY_MAX_CHARACTERS, orgGuardScp, policyContent } from "./org-policies";
+
 /**
  * The stack configuration: every key, its default and its check. index.ts reads the raw strings
  * (it is the only place that touches pulumi.Config) and passes them here; everything below is
@@ -37,6 +39,12 @@ export interface StackConfig {
   readonly notifyOn: "failures" | "all";
   /** Stack reference (org/project/stack) of the failsafe stack, for the copy side. */
   readonly failsafeStack?: string;
+  /** Attach the org guard's SCP and RCP to the failsafe account (docs/org-guard.md). */
+  readonly orgGuard: boolean;
+  /** The organization's management (or delegated administrator) account, for the org guard. */
+  readonly managementAccountId?: string;
+  /** Role the management-account provider assumes (org guard). */
+  readonly managementRoleArn?: string;
 }
 
 export const CONFIG_KEYS = [
@@ -61,6 +69,9 @@ export const CONFIG_KEYS = [
   "notificationEmail",
   "notifyOn",
   "failsafeStack",
+  "orgGuard",
+  "managementAccountId",
+  "managementRoleArn",
 ] as const satisfies readonly (keyof StackConfig)[];
 
 export type RawConfig = Partial<Record<(typeof CONFIG_KEYS)[number], string | undefined>>;
@@ -279,6 +290,68 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     );
   }
 
+  // The org guard: an SCP and an RCP on the failsafe account, attached from the management (or
+  // delegated administrator) account, which must be another account: SCPs and RCPs never apply
+  // to the management account, and an account that administers its own guard can lift it.
+  const orgGuardValue = value("orgGuard") ?? "false";
+  if (orgGuardValue !== "true" && orgGuardValue !== "false") {
+    bad("orgGuard", "must be true or false", "true");
+  }
+  const orgGuard = orgGuardValue === "true";
+  const managementAccountId = value("managementAccountId");
+  const managementRoleArn = value("managementRoleArn");
+  if (orgGuard) {
+    const mgmt = managementAccountId ?? "123456789012";
+    if (!save) {
+      bad("orgGuard", `needs sides=save or both (it guards the save side), not ${sides}`, "false");
+    }
+    if (managementAccountId === undefined || !/^\d{12}$/.test(managementAccountId)) {
+      bad(
+        "managementAccountId",
+        "must be the 12-digit id of the organization's management (or delegated administrator) account when orgGuard is true",
+        "123456789012",
+      );
+    } else if (managementAccountId === failsafeAccountId) {
+      bad(
+        "managementAccountId",
+        "must differ from failsafeAccountId: SCPs and RCPs never apply to the management account",
+        "<the management account id>",
+      );
+    }
+    const roleMatch = /^arn:aws[a-z-]*:iam::(\d{12}):role\/.+$/.exec(managementRoleArn ?? "");
+    if (managementRoleArn === undefined) {
+      bad(
+        "managementRoleArn",
+        "is required when orgGuard is true",
+        `arn:aws:iam::${mgmt}:role/rds-failsafe-org-guard`,
+      );
+    } else if (!roleMatch) {
+      bad(
+        "managementRoleArn",
+        "must be an IAM role ARN",
+        `arn:aws:iam::${mgmt}:role/rds-failsafe-org-guard`,
+      );
+    } else if (managementAccountId !== undefined && roleMatch[1] !== managementAccountId) {
+      bad(
+        "managementRoleArn",
+        `is in account ${roleMatch[1] ?? "?"}, but must be in ${managementAccountId}`,
+        `arn:aws:iam::${mgmt}:role/rds-failsafe-org-guard`,
+      );
+    }
+    if (failsafeRoleArn && breakGlassPrincipalArn) {
+      const size = policyContent(
+        orgGuardScp({ region, failsafeAccountId, failsafeRoleArn, breakGlassPrincipalArn }),
+      ).length;
+      if (size > ORG_POLICY_MAX_CHARACTERS) {
+        bad(
+          "breakGlassPrincipalArn",
+          `and failsafeRoleArn make the org guard's SCP ${size} characters, over AWS's ${ORG_POLICY_MAX_CHARACTERS} (each appears in it several times): use roles with shorter paths`,
+          `arn:aws:iam::${failsafeAccountId}:role/break-glass`,
+        );
+      }
+    }
+  }
+
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }
@@ -304,6 +377,9 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     notificationEmail,
     notifyOn,
     failsafeStack,
+    orgGuard,
+    managementAccountId,
+    managementRoleArn,
   };
 }
 

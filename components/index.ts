@@ -3,6 +3,8 @@ export * from "./copy-side";
 export * from "./function";
 export * from "./messaging";
 export * from "./names";
+export * from "./org-guard";
+export * from "./org-policies";
 export * from "./providers";
 export * from "./queue";
 export * from "./save-side";

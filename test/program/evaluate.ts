@@ -78,6 +78,13 @@ function synthesize(type: string, name: string, inputs: Record<string, unknown>,
     case "aws:cloudwatch/eventRule:EventRule":
       state.arn = `arn:aws:events:${region}:${account}:rule/${physical}`;
       break;
+    case "aws:organizations/policy:Policy": {
+      // Organizations policy ids are p-<8 to 128 lowercase letters or digits>.
+      state.id = `p-${String(counter).padStart(8, "0")}`;
+      const kind = String(inputs.type).toLowerCase();
+      state.arn = `arn:aws:organizations::${account}:policy/o-mock/${kind}/${state.id as string}`;
+      return { id: state.id as string, state };
+    }
     default:
       state.arn = `arn:aws:mock:${region}:${account}:${physical}`;
   }
