@@ -4,6 +4,8 @@
  */
 import { Command, CommanderError } from "commander";
 import { UsageError, type AccountOptions } from "./accounts";
+import { registerCopies } from "./commands/copies";
+import { registerRestore } from "./commands/restore";
 import { registerRetire } from "./commands/retire";
 import { stdout, type Out } from "./output";
 
@@ -33,6 +35,9 @@ export function buildProgram(out: Out = stdout): Command {
     return options as AccountOptions;
   };
   registerRetire(program, out, globals);
+  // recovery (issue 12): the guided restore
+  registerCopies(program, out, globals);
+  registerRestore(program, out, globals);
   return program;
 }
 

@@ -9,6 +9,8 @@ import {
   paginateDescribeOrderableDBInstanceOptions,
   RestoreDBClusterFromSnapshotCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
+  type RestoreDBClusterFromSnapshotCommandInput,
+  type RestoreDBInstanceFromDBSnapshotCommandInput,
   type DBCluster,
   type DBInstance,
   type RDSClient,
@@ -38,6 +40,62 @@ export interface RestoreRequest extends RestorePlacement {
   readonly tags: Tags;
   /** Drills: no automated backups (instances) / the minimum (clusters: 1 day, Aurora's floor). */
   readonly noBackups?: boolean;
+}
+
+export type RestoreCall =
+  | {
+      readonly operation: "RestoreDBInstanceFromDBSnapshot";
+      readonly input: RestoreDBInstanceFromDBSnapshotCommandInput;
+    }
+  | {
+      readonly operation: "RestoreDBClusterFromSnapshot";
+      readonly input: RestoreDBClusterFromSnapshotCommandInput;
+    };
+
+/**
+ * The exact RDS call a restore makes (the guided restore prints it in a dry run): never publicly
+ * accessible, no deletion protection, no Multi-AZ standby, tags not copied to its snapshots; a
+ * drill also without backups (instances: none; Aurora: its one-day floor). RDS takes the
+ * snapshot's KMS key itself.
+ */
+export function restoreCall(request: RestoreRequest): RestoreCall {
+  const placement = {
+    ...(request.subnetGroup ? { DBSubnetGroupName: request.subnetGroup } : {}),
+    ...(request.securityGroupIds?.length
+      ? { VpcSecurityGroupIds: [...request.securityGroupIds] }
+      : {}),
+  };
+  if (request.kind === "instance") {
+    return {
+      operation: "RestoreDBInstanceFromDBSnapshot",
+      input: {
+        DBInstanceIdentifier: request.id,
+        DBSnapshotIdentifier: request.snapshotId,
+        ...(request.instanceClass ? { DBInstanceClass: request.instanceClass } : {}),
+        PubliclyAccessible: false,
+        MultiAZ: false,
+        DeletionProtection: false,
+        CopyTagsToSnapshot: false,
+        ...(request.noBackups ? { BackupRetentionPeriod: 0, AutoMinorVersionUpgrade: false } : {}),
+        ...placement,
+        Tags: toTagList(request.tags),
+      },
+    };
+  }
+  return {
+    operation: "RestoreDBClusterFromSnapshot",
+    input: {
+      DBClusterIdentifier: request.id,
+      SnapshotIdentifier: request.snapshotId,
+      Engine: request.engine,
+      EngineVersion: request.engineVersion,
+      DeletionProtection: false,
+      CopyTagsToSnapshot: false,
+      ...(request.noBackups ? { BackupRetentionPeriod: 1 } : {}),
+      ...placement,
+      Tags: toTagList(request.tags),
+    },
+  };
 }
 
 /**
@@ -115,45 +173,12 @@ export class RdsDatabases {
 
   /** Starts a restore; "exists" when the target identifier is taken (a repeated start). */
   async restore(request: RestoreRequest): Promise<"created" | "exists"> {
-    const placement = {
-      ...(request.subnetGroup ? { DBSubnetGroupName: request.subnetGroup } : {}),
-      ...(request.securityGroupIds?.length
-        ? { VpcSecurityGroupIds: [...request.securityGroupIds] }
-        : {}),
-    };
+    const { operation, input } = restoreCall(request);
     try {
-      if (request.kind === "instance") {
-        await this.rds.send(
-          new RestoreDBInstanceFromDBSnapshotCommand({
-            DBInstanceIdentifier: request.id,
-            DBSnapshotIdentifier: request.snapshotId,
-            ...(request.instanceClass ? { DBInstanceClass: request.instanceClass } : {}),
-            PubliclyAccessible: false,
-            MultiAZ: false,
-            DeletionProtection: false,
-            CopyTagsToSnapshot: false,
-            ...(request.noBackups
-              ? { BackupRetentionPeriod: 0, AutoMinorVersionUpgrade: false }
-              : {}),
-            ...placement,
-            Tags: toTagList(request.tags),
-          }),
-        );
+      if (operation === "RestoreDBInstanceFromDBSnapshot") {
+        await this.rds.send(new RestoreDBInstanceFromDBSnapshotCommand(input));
       } else {
-        await this.rds.send(
-          new RestoreDBClusterFromSnapshotCommand({
-            DBClusterIdentifier: request.id,
-            SnapshotIdentifier: request.snapshotId,
-            Engine: request.engine,
-            EngineVersion: request.engineVersion,
-            DeletionProtection: false,
-            CopyTagsToSnapshot: false,
-            // Aurora keeps at least one day of backups; RDS takes the snapshot's key itself.
-            ...(request.noBackups ? { BackupRetentionPeriod: 1 } : {}),
-            ...placement,
-            Tags: toTagList(request.tags),
-          }),
-        );
+        await this.rds.send(new RestoreDBClusterFromSnapshotCommand(input));
       }
       return "created";
     } catch (err) {
