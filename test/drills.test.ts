@@ -182,9 +182,9 @@ describe("restore drills (emulator)", function () {
   it("gives up a drill that is not available after drillTimeoutHours: failed, deleted, ops told", async () => {
     await protect({ instance: ["orders"] });
     await setEmulatorLimits({ restoreSeconds: 3600 });
-    await run();
+    await world.failsafeSide.drill();
     await world.advanceHours(13);
-    const report = await run();
+    const report = (await world.failsafeSide.drill()) as DrillRunReport;
     assert.equal(report.found[0]?.decision, "failed");
     assert.match(
       report.found[0]?.reason ?? "",
@@ -253,11 +253,10 @@ describe("restore drills (emulator)", function () {
     );
     await world.runPipeline(await world.automatedSnapshot("cluster", "ledger"));
     await setEmulatorLimits({ restoreSeconds: 3600 });
-    const report = await run();
+    const report = (await world.failsafeSide.drill()) as DrillRunReport;
     // moto's orderable options for aurora-postgresql 15.2 (AWS's list as of its data file).
     assert.match(report.started[0]?.instanceClass ?? "", /^db\.t[34]g?\.medium$/);
     await setEmulatorLimits({});
-    await drills.settle();
     const capped = await createWorld({
       drills: { maxInstanceClass: { "aurora-postgresql": "db.t3.small" } },
     });

@@ -102,33 +102,37 @@ export class DrillHarness {
     return events;
   }
 
-  /** One round: the events due now → drill-verify. Returns how many were delivered. */
-  async deliver(): Promise<number> {
+  /** One round: the events due now → drill-verify. How many were delivered, and retried. */
+  async deliver(): Promise<{ delivered: number; retried: number }> {
     const events = await this.pendingEvents();
+    let retried = 0;
     if (events.length > 0) {
       const result = await this.functions.drillVerify(sqsEvent(events));
-      if (result.batchItemFailures.length > 0) {
-        // SQS would redeliver those after the visibility timeout: forget they were announced.
-        for (const failure of result.batchItemFailures) {
-          const index = Number(/^msg-(\d+)-/.exec(failure.itemIdentifier)?.[1]);
-          const event = events[index] as { detail: { EventID: string; SourceArn: string } };
-          const [, type, id] = /:(db|cluster):(.+)$/.exec(event.detail.SourceArn) ?? [];
-          this.announced.delete(
-            `${event.detail.EventID} ${type === "db" ? "instance" : "cluster"} ${id}`,
-          );
-        }
+      // SQS redelivers a failed record after the visibility timeout: announce it again later.
+      for (const failure of result.batchItemFailures) {
+        const index = Number(/^msg-(\d+)-/.exec(failure.itemIdentifier)?.[1]);
+        const event = events[index] as { detail: { EventID: string; SourceArn: string } };
+        const [, type, id] = /:(db|cluster):(.+)$/.exec(event.detail.SourceArn) ?? [];
+        this.announced.delete(
+          `${event.detail.EventID} ${type === "db" ? "instance" : "cluster"} ${id}`,
+        );
+        retried += 1;
       }
     }
-    return events.length;
+    return { delivered: events.length, retried };
   }
 
-  /** Delivers events until nothing more happens (restores in the emulator are quick). */
-  async settle(options: { rounds?: number; pauseMs?: number } = {}): Promise<void> {
-    for (let round = 0; round < (options.rounds ?? 10); round += 1) {
-      const delivered = await this.deliver();
+  /**
+   * Delivers events until nothing more happens or `timeoutMs` passes (restores in the emulator
+   * take restoreSeconds); a record drill-verify asked to retry comes back after `pauseMs`.
+   */
+  async settle(options: { timeoutMs?: number; pauseMs?: number } = {}): Promise<void> {
+    const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+    while (Date.now() < deadline) {
+      const { delivered, retried } = await this.deliver();
       const busy = await this.restoring();
       if (delivered === 0 && !busy) return;
-      if (delivered === 0) {
+      if (delivered === 0 || retried > 0) {
         await new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? 250));
       }
     }
