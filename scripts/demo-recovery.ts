@@ -68,10 +68,6 @@ export async function showRecovery(args: {
       await drills.settle({ timeoutMs: 20_000 });
     }
     const left = await drills.databases();
-    if (process.env.DEBUG_DEMO) {
-      console.log(JSON.stringify(drills.delivered), JSON.stringify(left));
-      for (const d of verify.decisions()) console.log(d.decision, d.reason);
-    }
     const copies = await protectedCopies();
     const rows = [
       ["source", "copy restored", "drill database", "class", "result", "RTO", "cleaned up"],
@@ -144,6 +140,17 @@ export async function showRecovery(args: {
       listed === 0 &&
       dryRun === 0 &&
       applied === 0;
+    if (!ok) {
+      // Say why: what the drill functions decided other than the happy path, and what is left.
+      say(
+        `  drill databases left: ${JSON.stringify(left)}; events delivered: ${drills.delivered.join(", ")}`,
+      );
+      for (const d of [...drill.decisions(), ...verify.decisions()]) {
+        if (!["verified", "started", "deleted"].includes(String(d.decision))) {
+          say(`  ${String(d.handler)}: ${String(d.decision)} ${String(d.reason)}`);
+        }
+      }
+    }
     say(
       ok
         ? "recovery: every drill verified, the CLI restored billing"
