@@ -92,8 +92,17 @@ describe("policy pack over the whole program", function () {
     {
       name: "two functions sharing one role",
       change: (r) => {
-        const role = find(r, "aws:lambda/function:Function", "copy").props.role;
-        find(r, "aws:lambda/function:Function", "share").props.role = role;
+        // The value and the dependency Pulumi records for it change together.
+        const copy = find(r, "aws:lambda/function:Function", "copy");
+        const share = find(r, "aws:lambda/function:Function", "share") as {
+          props: Record<string, unknown>;
+          propertyDependencies?: Record<string, readonly string[]>;
+        };
+        share.props.role = copy.props.role;
+        share.propertyDependencies = {
+          ...share.propertyDependencies,
+          role: copy.propertyDependencies?.role ?? [],
+        };
       },
       policy: "lambda-role-per-function",
     },
