@@ -8,10 +8,19 @@ import {
   type ResourceValidationPolicy,
   type StackValidationArgs,
   type StackValidationPolicy,
-  unknownCheckingProxy,
-  UnknownValueError,
 } from "@pulumi/policy";
 import { allPolicies } from "./policies";
+
+/**
+ * The policy server's own unknown-checking proxy and its error (exported by @pulumi/policy's
+ * index, but marked internal, so its typings are stripped).
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const proxy = require("@pulumi/policy/proxy") as {
+  unknownCheckingProxy: <T>(value: T) => T;
+  UnknownValueError: abstract new (...args: never[]) => Error;
+};
+const { unknownCheckingProxy, UnknownValueError } = proxy;
 
 export interface MockResource {
   readonly type: string;
