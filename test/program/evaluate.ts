@@ -118,7 +118,9 @@ function recordDependencies(): void {
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
     const properties = new Map<string, string[]>();
-    req.getPropertydependenciesMap().forEach((deps, key) => properties.set(key, deps.getUrnsList()));
+    req
+      .getPropertydependenciesMap()
+      .forEach((deps, key) => properties.set(key, deps.getUrnsList()));
     requested.set(`${req.getType()}::${req.getName()}`, {
       dependencies: req.getDependenciesList(),
       properties,
