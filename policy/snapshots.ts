@@ -156,13 +156,15 @@ export const SNAPSHOT_WRITES_DEFAULTS: SnapshotWritesConfig = {
 };
 
 /**
- * The actions that destroy or share a snapshot, with the resource-tag condition key that applies
+ * The actions that destroy, change or share a snapshot, with the resource-tag condition key that applies
  * to each ("Actions, resources, and condition keys for Amazon RDS": rds:snapshot-tag/${TagKey}
  * for DB snapshots, rds:cluster-snapshot-tag/${TagKey} for cluster snapshots).
  */
 export const SNAPSHOT_WRITE_ACTIONS: readonly { action: string; tagKeyPrefix: string }[] = [
   { action: "rds:DeleteDBSnapshot", tagKeyPrefix: "rds:snapshot-tag/" },
   { action: "rds:ModifyDBSnapshotAttribute", tagKeyPrefix: "rds:snapshot-tag/" },
+  // Upgrades a snapshot's engine or changes its option group: a copy no longer as it was taken.
+  { action: "rds:ModifyDBSnapshot", tagKeyPrefix: "rds:snapshot-tag/" },
   { action: "rds:DeleteDBClusterSnapshot", tagKeyPrefix: "rds:cluster-snapshot-tag/" },
   { action: "rds:ModifyDBClusterSnapshotAttribute", tagKeyPrefix: "rds:cluster-snapshot-tag/" },
 ];
@@ -170,7 +172,7 @@ export const SNAPSHOT_WRITE_ACTIONS: readonly { action: string; tagKeyPrefix: st
 export const rdsSnapshotWritesManaged: ResourceValidationPolicy = {
   name: "rds-snapshot-writes-managed",
   description:
-    "Checks whether every IAM statement that lets a principal delete or share RDS snapshots is scoped to the program's managed snapshot names and requires the managed tag (rds:snapshot-tag / rds:cluster-snapshot-tag condition), so a function can never delete or share a snapshot it did not make.",
+    "Checks whether every IAM statement that lets a principal delete, modify or share RDS snapshots is scoped to the program's managed snapshot names and requires the managed tag (rds:snapshot-tag / rds:cluster-snapshot-tag condition), so a function can never delete or share a snapshot it did not make.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {

@@ -261,13 +261,23 @@ const cases: Case[] = [
       { Sid: "AllBut", Effect: "Allow", NotAction: "rds:Describe*", NotResource: SNAP },
     ]),
     expected: [
-      `Statement "AllBut" allows rds:DeleteDBSnapshot, rds:ModifyDBSnapshotAttribute, rds:DeleteDBClusterSnapshot, rds:ModifyDBClusterSnapshotAttribute and must be scoped to snapshot ARNs named "failsafe-*" (not NotResource ${SNAP})`,
-      'Statement "AllBut" allows rds:DeleteDBSnapshot, rds:ModifyDBSnapshotAttribute and must require the managed tag (StringEquals rds:snapshot-tag/failsafe:managed: "true")',
+      `Statement "AllBut" allows rds:DeleteDBSnapshot, rds:ModifyDBSnapshotAttribute, rds:ModifyDBSnapshot, rds:DeleteDBClusterSnapshot, rds:ModifyDBClusterSnapshotAttribute and must be scoped to snapshot ARNs named "failsafe-*" (not NotResource ${SNAP})`,
+      'Statement "AllBut" allows rds:DeleteDBSnapshot, rds:ModifyDBSnapshotAttribute, rds:ModifyDBSnapshot and must require the managed tag (StringEquals rds:snapshot-tag/failsafe:managed: "true")',
       'Statement "AllBut" allows rds:DeleteDBClusterSnapshot, rds:ModifyDBClusterSnapshotAttribute and must require the managed tag (StringEquals rds:cluster-snapshot-tag/failsafe:managed: "true")',
     ],
   },
   {
-    name: "Noncompliance 6: configured prefix and tag",
+    name: "Noncompliance 6: rds:ModifyDBSnapshot (engine upgrade of a copy) without the tag",
+    policy: rdsSnapshotWritesManaged,
+    resource: rolePolicy([
+      { Sid: "Upgrade", Effect: "Allow", Action: "rds:ModifyDBSnapshot", Resource: SNAP },
+    ]),
+    expected: [
+      'Statement "Upgrade" allows rds:ModifyDBSnapshot and must require the managed tag (StringEquals rds:snapshot-tag/failsafe:managed: "true")',
+    ],
+  },
+  {
+    name: "Noncompliance 7: configured prefix and tag",
     policy: rdsSnapshotWritesManaged,
     resource: rolePolicy([deleteSnap(TAGGED)]),
     config: { managedSnapshotPrefix: "vault-", managedTagKey: "vault:managed" },
