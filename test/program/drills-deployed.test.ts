@@ -2,7 +2,6 @@ import { strict as assert } from "node:assert";
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { NAMES } from "../../components/names";
-import type { DrillRunReport } from "../../handlers/drill";
 import { DRILL_TAG } from "../../handlers/drill-plan";
 import { PROD_ACCOUNT, setEmulatorLimits } from "../harness";
 import { deployedCode, useDeployedCode } from "../support/deployed";
@@ -46,7 +45,7 @@ describe("restore drills through the deployed code (emulator)", function () {
     // Restores take a second in the emulator (extension 11.), so the RTO is a real measurement.
     await setEmulatorLimits({ restoreSeconds: 1 });
     const drills = new DrillHarness(world.failsafe, world.failsafeSide);
-    const report = (await world.failsafeSide.drill()) as DrillRunReport;
+    const report = (await world.failsafeSide.drill());
     assert.equal(report.started.length, 2, JSON.stringify(report));
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     await drills.settle({ timeoutMs: 20_000 });
@@ -77,7 +76,7 @@ describe("restore drills through the deployed code (emulator)", function () {
     await drills.run();
     assert.equal(drills.lost.length, 1);
     assert.equal(Object.keys(await drills.databases()).length, 1, "left behind");
-    const next = (await world.failsafeSide.drill()) as DrillRunReport;
+    const next = (await world.failsafeSide.drill());
     assert.deepEqual(
       next.found.map((f) => f.decision),
       ["verified"],
