@@ -184,7 +184,7 @@ describe("restore drills (emulator)", function () {
     await setEmulatorLimits({ restoreSeconds: 3600 });
     await world.failsafeSide.drill();
     await world.advanceHours(13);
-    const report = (await world.failsafeSide.drill());
+    const report = await world.failsafeSide.drill();
     assert.equal(report.found[0]?.decision, "failed");
     assert.match(
       report.found[0]?.reason ?? "",
@@ -253,7 +253,7 @@ describe("restore drills (emulator)", function () {
     );
     await world.runPipeline(await world.automatedSnapshot("cluster", "ledger"));
     await setEmulatorLimits({ restoreSeconds: 3600 });
-    const report = (await world.failsafeSide.drill());
+    const report = await world.failsafeSide.drill();
     // moto's orderable options for aurora-postgresql 15.2 (AWS's list as of its data file).
     assert.match(report.started[0]?.instanceClass ?? "", /^db\.t[34]g?\.medium$/);
     await setEmulatorLimits({});

@@ -45,7 +45,7 @@ describe("restore drills through the deployed code (emulator)", function () {
     // Restores take a second in the emulator (extension 11.), so the RTO is a real measurement.
     await setEmulatorLimits({ restoreSeconds: 1 });
     const drills = new DrillHarness(world.failsafe, world.failsafeSide);
-    const report = (await world.failsafeSide.drill());
+    const report = await world.failsafeSide.drill();
     assert.equal(report.started.length, 2, JSON.stringify(report));
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     await drills.settle({ timeoutMs: 20_000 });
@@ -76,7 +76,7 @@ describe("restore drills through the deployed code (emulator)", function () {
     await drills.run();
     assert.equal(drills.lost.length, 1);
     assert.equal(Object.keys(await drills.databases()).length, 1, "left behind");
-    const next = (await world.failsafeSide.drill());
+    const next = await world.failsafeSide.drill();
     assert.deepEqual(
       next.found.map((f) => f.decision),
       ["verified"],
