@@ -49,7 +49,11 @@ describe("restore drills through the deployed code (emulator)", function () {
     assert.equal(report.started.length, 2, JSON.stringify(report));
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     await drills.settle({ timeoutMs: 20_000 });
-    assert.deepEqual(await drills.databases(), {}, "drill databases deleted");
+    assert.deepEqual(
+      await drills.databases(),
+      {},
+      `drill databases deleted; events ${drills.delivered.join(", ")}; drill-verify: ${verdicts(NAMES.fn.drillVerify).join(" | ")}`,
+    );
     for (const kind of ["instance", "cluster"] as const) {
       const [copy] = await world.manualSnapshots(world.failsafe, kind);
       assert.equal(copy?.tags[DRILL_TAG.result], "pass", copy?.tags[DRILL_TAG.problem]);

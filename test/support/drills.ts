@@ -64,9 +64,18 @@ export class DrillHarness {
     private readonly lose: (id: string, eventId: string) => boolean = () => false,
   ) {}
 
-  /** The events RDS would have sent since the last call, for drill databases that got there. */
+  /**
+   * The events RDS would have sent since the last call, for drill databases that got there, and
+   * whether any drill database is still being restored (from the same listing: a database that
+   * becomes available between two listings must not be missed).
+   */
   async pendingEvents(): Promise<Record<string, unknown>[]> {
+    return (await this.scan()).events;
+  }
+
+  private async scan(): Promise<{ events: Record<string, unknown>[]; busy: boolean }> {
     const events: Record<string, unknown>[] = [];
+    let busy = false;
     const emit = (eventId: string, kind: SnapshotKind, id: string) => {
       const key = `${eventId} ${kind} ${id}`;
       if (this.announced.has(key)) return;
@@ -82,6 +91,7 @@ export class DrillHarness {
     for await (const db of new RdsDatabases(this.failsafe.rds).list(DRILL_PREFIX)) {
       present.add(db.id);
       db.members.forEach((m) => present.add(m.id));
+      busy ||= [db.status, ...db.members.map((m) => m.status)].some((x) => x !== "available");
       if (db.kind === "instance" && db.status === "available") {
         emit(DRILL_EVENT_IDS.instanceRestored, "instance", db.id);
       }
@@ -99,12 +109,12 @@ export class DrillHarness {
     for (const key of this.announced) {
       if (!present.has(key.split(" ")[2] ?? "")) this.announced.delete(key);
     }
-    return events;
+    return { events, busy };
   }
 
   /** One round: the events due now → drill-verify. How many were delivered, and retried. */
-  async deliver(): Promise<{ delivered: number; retried: number }> {
-    const events = await this.pendingEvents();
+  async deliver(): Promise<{ delivered: number; retried: number; busy: boolean }> {
+    const { events, busy } = await this.scan();
     let retried = 0;
     if (events.length > 0) {
       const result = await this.functions.drillVerify(sqsEvent(events));
@@ -119,7 +129,7 @@ export class DrillHarness {
         retried += 1;
       }
     }
-    return { delivered: events.length, retried };
+    return { delivered: events.length, retried, busy };
   }
 
   /**
@@ -129,23 +139,12 @@ export class DrillHarness {
   async settle(options: { timeoutMs?: number; pauseMs?: number } = {}): Promise<void> {
     const deadline = Date.now() + (options.timeoutMs ?? 15_000);
     while (Date.now() < deadline) {
-      const { delivered, retried } = await this.deliver();
-      const busy = await this.restoring();
+      const { delivered, retried, busy } = await this.deliver();
       if (delivered === 0 && !busy) return;
       if (delivered === 0 || retried > 0) {
         await new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? 250));
       }
     }
-  }
-
-  /** Whether any drill database is still being restored. */
-  async restoring(): Promise<boolean> {
-    for await (const db of new RdsDatabases(this.failsafe.rds).list(DRILL_PREFIX)) {
-      if ([db.status, ...db.members.map((m) => m.status)].some((s) => s !== "available")) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** A drill run, then its events until the drills settle. */
