@@ -66,7 +66,7 @@ async function main(): Promise<number> {
     );
     const world = await createWorld();
     await setEmulatorLimits({ copySeconds: COPY_SECONDS, copyLimit: 20 });
-    say("evaluating the Pulumi program under mocks and extracting the six Lambda archives");
+    say("evaluating the Pulumi program under mocks and extracting the Lambda archives");
     const code = await deployedCode(world);
 
     say(`creating ${DATABASES.length} databases in prod`);
