@@ -14,9 +14,14 @@ import {
   parseStackConfig,
   SaveSide,
 } from "./components";
+import { quotaWarnings } from "./components/quota-check";
 
 const cfg = new pulumi.Config();
 const config = parseStackConfig(Object.fromEntries(CONFIG_KEYS.map((key) => [key, cfg.get(key)])));
+// Would the protected databases' copies fit the manual-snapshot quota? (warnings, components/quota-check.ts)
+for (const warning of quotaWarnings(config)) {
+  void pulumi.log.warn(warning);
+}
 const tags = { Application: "rds-failsafe", ManagedBy: "pulumi", Stack: pulumi.getStack() };
 const common = {
   region: config.region,

@@ -11,6 +11,9 @@ import { NAMES, regionArns } from "./names";
 import { automatedSnapshotCreatedPattern, managedSnapshotReadyPattern } from "./patterns";
 import { copyStatements, prodSweepStatements, shareStatements } from "./permissions";
 import { COPY_QUEUE_MAX_RECEIVES, QueueWithDlq } from "./queue";
+import { withRunbook } from "./runbook";
+import { opsDashboard } from "./dashboard";
+import { snapshotQuotaAlarm } from "./quota-alarm";
 
 export interface CopySideArgs {
   /** Provider of the prod account (assumed role, allowedAccountIds = [prodAccountId]). */
@@ -223,7 +226,10 @@ export class CopySide extends pulumi.ComponentResource {
       "unprotected-sources",
       {
         name: "rds-failsafe-unprotected-sources",
-        alarmDescription: `A database tagged ${args.selectionTagKey}=${args.selectionTagValue} has no copy shared with the failsafe account ${args.unprotectedAfterHours} h after it was created (or its automated backups are off). The prod sweep's log names each one and why (unprotected).`,
+        alarmDescription: withRunbook(
+          "rds-failsafe-unprotected-sources",
+          `A database tagged ${args.selectionTagKey}=${args.selectionTagValue} has no copy shared with the failsafe account ${args.unprotectedAfterHours} h after it was created (or its automated backups are off). The prod sweep's log names each one and why (unprotected).`,
+        ),
         ...metric,
         metricName: "UnprotectedSources",
         statistic: "Maximum",
@@ -248,6 +254,18 @@ export class CopySide extends pulumi.ComponentResource {
         hours: 2,
         topicArn: alarmTopicArn,
       },
+      child,
+    );
+
+    // Operations (docs/operations.md): the manual-snapshot quota alarm and the account's dashboard.
+    snapshotQuotaAlarm(
+      "prod-snapshot-quota",
+      { account: "prod", service: PROD_METRICS_SERVICE, topicArn: alarmTopicArn },
+      child,
+    );
+    opsDashboard(
+      "prod-dashboard",
+      { region: args.region, account: args.prodAccountId, side: "prod" },
       child,
     );
 

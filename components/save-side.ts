@@ -11,6 +11,9 @@ import { handoffPublishers, NAMES, regionArns } from "./names";
 import { managedSnapshotReadyPattern } from "./patterns";
 import { failsafeSweepStatements, retentionStatements, saveStatements } from "./permissions";
 import { COPY_QUEUE_MAX_RECEIVES, QueueWithDlq } from "./queue";
+import { withRunbook } from "./runbook";
+import { opsDashboard } from "./dashboard";
+import { snapshotQuotaAlarm } from "./quota-alarm";
 
 export interface SaveSideArgs {
   /** Provider of the failsafe account (assumed role, allowedAccountIds = [failsafeAccountId]). */
@@ -252,7 +255,10 @@ export class SaveSide extends pulumi.ComponentResource {
       "rpo",
       {
         name: "rds-failsafe-rpo-breach",
-        alarmDescription: `At least one protected database has no failsafe copy newer than ${args.rpoHours} h. The sweep told ops which (one message per database entering breach); its log names them all (rpoBreaches).`,
+        alarmDescription: withRunbook(
+          "rds-failsafe-rpo-breach",
+          `At least one protected database has no failsafe copy newer than ${args.rpoHours} h. The sweep told ops which (one message per database entering breach); its log names them all (rpoBreaches).`,
+        ),
         ...metric,
         metricName: "RpoBreaches",
         statistic: "Maximum",
@@ -291,6 +297,23 @@ export class SaveSide extends pulumi.ComponentResource {
         metricName: "RejectedHandoffs",
         statistic: "Sum",
         topicArn: alarmTopicArn,
+      },
+      child,
+    );
+
+    // Operations (docs/operations.md): the manual-snapshot quota alarm and the account's dashboard.
+    snapshotQuotaAlarm(
+      "failsafe-snapshot-quota",
+      { account: "failsafe", service: FAILSAFE_METRICS_SERVICE, topicArn: alarmTopicArn },
+      child,
+    );
+    opsDashboard(
+      "failsafe-dashboard",
+      {
+        region: args.region,
+        account: args.failsafeAccountId,
+        side: "failsafe",
+        rpoHours: args.rpoHours,
       },
       child,
     );
