@@ -323,8 +323,8 @@ describe("operator CLI: status and report (emulator)", function () {
       lines.some((l) => /^\s+ManualSnapshots\s+5\s+20\s+25\s+48 \(does not fit\)/.test(l)),
       text,
     );
-    assert.ok(lines.some((l) => /^  DLQs: rds-failsafe-save-dlq 2$/.test(l)));
-    assert.ok(lines.some((l) => /^  alarms: 0 OK, rds-failsafe-rpo-breach ALARM$/.test(l)));
+    assert.ok(lines.some((l) => /^ {2}DLQs: rds-failsafe-save-dlq 2$/.test(l)));
+    assert.ok(lines.some((l) => /^ {2}alarms: 0 OK, rds-failsafe-rpo-breach ALARM$/.test(l)));
     assert.match(lines.at(-1) ?? "", /^BREACH: /);
     assert.ok(!text.includes("\u001b["), "no colour when not on a TTY");
 
