@@ -492,8 +492,13 @@ export function assess(
     for (const d of a.dlqs.filter((d) => d.messages > 0)) {
       warnings.push(`${a.name} ${d.name}: ${d.messages} message(s) waiting`);
     }
-    for (const al of a.alarms.filter((al) => al.state !== "OK")) {
-      warnings.push(`${a.name} alarm ${al.name} is ${al.state}`);
+    for (const state of ["ALARM", "INSUFFICIENT_DATA"]) {
+      const names = a.alarms.filter((al) => al.state === state).map((al) => al.name);
+      if (names.length > 0) {
+        warnings.push(
+          `${a.name}: ${names.length === 1 ? "alarm" : `${names.length} alarms`} ${state}: ${names.join(", ")}${state === "INSUFFICIENT_DATA" ? " (no figures yet after a deploy, or a sweep stopped: see the runbook)" : ""}`,
+        );
+      }
     }
     for (const u of a.unreadable) {
       warnings.push(`${a.name}: could not read ${u}`);

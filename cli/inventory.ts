@@ -67,8 +67,10 @@ export interface Inventory {
   readonly automated: readonly SnapshotInfo[];
   readonly prod: AccountInventory;
   readonly failsafe: AccountInventory;
-  /** AWS calls made, by operation (for the benchmark and `--verbose`). */
+  /** AWS calls made, by operation (for the benchmark and --json). */
   readonly calls: Readonly<Record<string, number>>;
+  /** Milliseconds spent in those calls, by operation (summed: calls overlap). */
+  readonly callMs: Readonly<Record<string, number>>;
 }
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
@@ -103,14 +105,23 @@ interface CountableClient {
 }
 
 /** Counts each operation the clients send (SDK middleware), so the cost of a run is visible. */
-function countCalls(account: AccountClients, calls: Record<string, number>): void {
+function countCalls(
+  account: AccountClients,
+  calls: Record<string, number>,
+  ms: Record<string, number>,
+): void {
   const clients = [account.rds, account.sqs, account.cloudwatch, account.lambda];
   for (const client of clients as unknown as CountableClient[]) {
     client.middlewareStack.add(
-      (next, context) => (args) => {
+      (next, context) => async (args) => {
         const op = `${(context.clientName ?? "").replace(/Client$/, "")}:${(context.commandName ?? "").replace(/Command$/, "")}`;
         calls[op] = (calls[op] ?? 0) + 1;
-        return next(args);
+        const started = Date.now();
+        try {
+          return await next(args);
+        } finally {
+          ms[op] = (ms[op] ?? 0) + Date.now() - started;
+        }
       },
       { step: "initialize", name: "rdsFailsafeCountCalls", override: true },
     );
@@ -232,8 +243,9 @@ export async function readInventory(
   now = new Date(),
 ): Promise<Inventory> {
   const calls: Record<string, number> = {};
-  countCalls(prod, calls);
-  countCalls(failsafe, calls);
+  const callMs: Record<string, number> = {};
+  countCalls(prod, calls, callMs);
+  countCalls(failsafe, calls, callMs);
   const prodRds = new RdsSnapshots(prod.rds);
   const [settings, databases, automated, prodInventory, failsafeInventory] = await Promise.all([
     settingsInForce(prod, failsafe, region, overrides),
@@ -253,5 +265,6 @@ export async function readInventory(
     prod: prodInventory,
     failsafe: failsafeInventory,
     calls,
+    callMs,
   };
 }

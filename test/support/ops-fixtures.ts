@@ -130,3 +130,32 @@ export async function quotaFigures(
   );
   cw.destroy();
 }
+
+/** An alarm as the program defines it (a MetricAlarm's inputs under mocks), put as CloudWatch holds it. */
+export async function registerAlarm(
+  account: AccountClients,
+  inputs: Record<string, unknown>,
+): Promise<void> {
+  const cw = new CloudWatchClient(config(account));
+  const dimensions = (inputs.dimensions ?? {}) as Record<string, string>;
+  await cw.send(
+    new PutMetricAlarmCommand({
+      AlarmName: String(inputs.name),
+      AlarmDescription: inputs.alarmDescription as string | undefined,
+      Namespace: String(inputs.namespace),
+      MetricName: String(inputs.metricName),
+      Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })),
+      Statistic: inputs.statistic as "Sum" | "Maximum",
+      Period: Number(inputs.period),
+      EvaluationPeriods: Number(inputs.evaluationPeriods),
+      DatapointsToAlarm: inputs.datapointsToAlarm as number | undefined,
+      Threshold: Number(inputs.threshold),
+      ComparisonOperator: inputs.comparisonOperator as "GreaterThanThreshold",
+      TreatMissingData: inputs.treatMissingData as string | undefined,
+      AlarmActions: inputs.alarmActions as string[] | undefined,
+      OKActions: inputs.okActions as string[] | undefined,
+      InsufficientDataActions: inputs.insufficientDataActions as string[] | undefined,
+    }),
+  );
+  cw.destroy();
+}
