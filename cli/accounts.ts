@@ -54,7 +54,11 @@ function credentials(
     throw new UsageError(`give --${name}-profile or --${name}-role-arn, not both`);
   }
   if (profile) {
-    return fromIni({ profile });
+    // A profile that assumes a role (role_arn + source_profile) calls STS: at the endpoint too.
+    return fromIni({
+      profile,
+      clientConfig: { region: base.region, ...(base.endpoint ? { endpoint: base.endpoint } : {}) },
+    });
   }
   if (roleArn) {
     // The role is assumed with the ambient credentials (SSO session, instance role, env vars).
