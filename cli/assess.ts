@@ -549,7 +549,8 @@ function summarize(
       const growing = kindLineages.filter(
         (l) => l.status === "ok" || (l.status === "breach" && !l.frozen),
       );
-      const still = kindLineages.filter((l) => !growing.includes(l));
+      const growingKeys = new Set(growing.map((l) => l.key));
+      const still = kindLineages.filter((l) => !growingKeys.has(l.key));
       const newSources = rows.filter(
         (r) => r.kind === q.kind && r.inProd && r.tagged && r.lineage === undefined,
       ).length;
