@@ -431,7 +431,8 @@ function deployStack(
 
     const resources = state(stack);
     const engineKeys = resources
-      .filter((r) => r.type !== "pulumi:pulumi:StackReference")
+      // The reference and its default `pulumi` provider are the engine's; the mocks record neither.
+      .filter((r) => !["pulumi:pulumi:StackReference", "pulumi:providers:pulumi"].includes(r.type))
       .map((r) => resourceKey(r.urn));
     const mockKeys = expected.resources.map((r) => resourceKey(r.urn));
     check(
@@ -462,7 +463,7 @@ function deployStack(
 
     say(
       `stack ${stack}: exit codes 0 (preview, up, preview), preview ${changes(first.events)} to create, ` +
-        `resources ${resources.length} (mocks ${mockKeys.length}${resources.length !== mockKeys.length ? " + StackReference" : ""}), ` +
+        `resources ${resources.length} (mocks ${mockKeys.length}${resources.length !== mockKeys.length ? " + the StackReference and its provider" : ""}), ` +
         `mandatory violations ${mandatory.length}, unchecked in preview ${unchecked}` +
         `${allowUnchecked && unchecked > 0 ? " (allowed)" : ""}, changes after up ${changed}${extraNote()}`,
     );
@@ -579,21 +580,25 @@ function tearDown(): void {
       allowFailure: true,
     });
     let note: string;
-    let destroy;
+    const destroys = [];
     if (keyDelete.status === 0) {
       note =
         "pulumi state delete of the vault key and alias, then pulumi destroy: as the README says";
-      destroy = operation("destroy", "failsafe", ["--yes"]);
+      destroys.push(operation("destroy", "failsafe", ["--yes"]));
     } else {
       const dependents = (keyDelete.output.match(/^ \* /gm) ?? []).length;
       note =
         `README step fails: pulumi state delete of the vault key is refused (${dependents} resources depend on it: ` +
-        `the functions' settings carry its ARN); done instead: pulumi destroy --exclude <vault key>, then pulumi state delete <vault key>`;
-      destroy = operation("destroy", "failsafe", ["--yes", "--exclude", key!.urn]);
+        `the functions' settings carry its ARN); done instead: pulumi destroy --exclude <vault key>, ` +
+        `pulumi state delete <vault key>, pulumi destroy (the stack, provider and component left)`;
+      destroys.push(operation("destroy", "failsafe", ["--yes", "--exclude", key!.urn]));
       pulumi(["state", "delete", key!.urn, "--stack", "failsafe", "--yes"]);
+      destroys.push(operation("destroy", "failsafe", ["--yes"]));
     }
-    const deleted = destroy.events.flatMap((e) =>
-      e.resourcePreEvent?.metadata.op === "delete" ? [e.resourcePreEvent.metadata.urn] : [],
+    const deleted = destroys.flatMap((d) =>
+      d.events.flatMap((e) =>
+        e.resourcePreEvent?.metadata.op === "delete" ? [e.resourcePreEvent.metadata.urn] : [],
+      ),
     );
     check(
       !deleted.includes(key!.urn) && !deleted.includes(alias!.urn),
@@ -630,6 +635,7 @@ function main(): void {
   ENV = cliEnv(node);
   timed("setup (project copy, login, plugin)", () => {
     copyProject();
+    fs.mkdirSync(path.join(RUN, "state"), { recursive: true });
     pulumi(["login", `file://${path.join(RUN, "state")}`]);
     pulumi(["plugin", "install", "resource", "aws", AWS_VERSION, "--file", standIn, "--reinstall"]);
   });
