@@ -374,11 +374,20 @@ function state(stack: string): StateResource[] {
   return exported.deployment?.resources ?? [];
 }
 
-function stackConfig(stack: string): Record<string, string> {
+/** The stack's config as the engine reads it (stack file + Pulumi.yaml defaults): each value as
+ * a string (objects JSON-encoded, as the engine hands them to the program) and as a value. */
+function stackConfigEntries(stack: string): [string, { text: string; value: unknown }][] {
   const json = JSON.parse(
     pulumi(["config", "--json", "--stack", stack], { label: `config-${stack}` }).output,
-  ) as Record<string, { value?: string }>;
-  return Object.fromEntries(Object.entries(json).map(([k, v]) => [k, v.value ?? ""]));
+  ) as Record<string, { value?: string; objectValue?: unknown }>;
+  return Object.entries(json).map(([k, v]) => [
+    k,
+    { text: v.value ?? "", value: v.objectValue ?? v.value ?? "" },
+  ]);
+}
+
+function stackConfig(stack: string): Record<string, string> {
+  return Object.fromEntries(stackConfigEntries(stack).map(([k, v]) => [k, v.text]));
 }
 
 /** type chain + name: a URN without its stack, comparable with the mocks' records. */
@@ -526,21 +535,24 @@ function checkStackReference(failsafeTopic: string): string {
 
 /** The `both` stack's config: the two stack files' settings together, sides = both. */
 function writeBothStack(): void {
-  const failsafe = stackConfig("failsafe");
-  const prod = stackConfig("prod");
   const merged: Record<string, unknown> = {};
-  for (const [key, value] of [...Object.entries(failsafe), ...Object.entries(prod)]) {
-    if (key === "rds-failsafe:failsafeStack") continue; // one stack: no reference
+  const isEmpty = (v: unknown) => v === undefined || v === "" || (Array.isArray(v) && !v.length);
+  for (const [key, { value }] of [
+    ...stackConfigEntries("failsafe"),
+    ...stackConfigEntries("prod"),
+  ]) {
+    if (key === "rds-failsafe:failsafeStack" || key === "rds-failsafe:sides") continue;
     const previous = merged[key];
-    if (previous !== undefined && previous !== "" && value !== "" && previous !== value) {
-      if (key !== "rds-failsafe:sides") {
-        throw new CommandFailed(`Pulumi.failsafe.yaml and Pulumi.prod.yaml disagree on ${key}`);
-      }
+    if (
+      !isEmpty(previous) &&
+      !isEmpty(value) &&
+      JSON.stringify(previous) !== JSON.stringify(value)
+    ) {
+      throw new CommandFailed(`Pulumi.failsafe.yaml and Pulumi.prod.yaml disagree on ${key}`);
     }
-    if (previous === undefined || previous === "") merged[key] = value;
+    if (isEmpty(previous)) merged[key] = value;
   }
   merged["rds-failsafe:sides"] = "both";
-  merged["pulumi:disable-default-providers"] = ["aws"];
   // JSON is YAML: a stack file without a YAML library.
   fs.writeFileSync(
     path.join(PROJECT, "Pulumi.both.yaml"),
