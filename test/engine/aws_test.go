@@ -149,3 +149,39 @@ func TestParseConfig(t *testing.T) {
 		t.Errorf("no account at all: %v", failures)
 	}
 }
+
+func TestCreatePreviewUpdate(t *testing.T) {
+	s := &standIn{}
+	if _, err := s.Configure(context.Background(), &pulumirpc.ConfigureRequest{Args: mustStruct(t, map[string]any{
+		"region": "cn-north-1", "allowedAccountIds": `["111111111111"]`, "defaultTags": `{"tags":{"Stack":"dev"}}`,
+	})}); err != nil {
+		t.Fatal(err)
+	}
+	urn := "urn:pulumi:dev::p::aws:kms/key:Key::vault"
+	inputs := mustStruct(t, map[string]any{"description": "v", "tags": map[string]any{"Side": "save"}})
+	preview, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: urn, Properties: inputs, Preview: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if preview.Id != "" || !isUnknown(preview.Properties.Fields["arn"]) || !isUnknown(preview.Properties.Fields["keyId"]) {
+		t.Errorf("a preview must leave what AWS computes unknown: %v", preview)
+	}
+	created, _ := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: urn, Properties: inputs})
+	arn := created.Properties.Fields["arn"].GetStringValue()
+	if !strings.HasPrefix(arn, "arn:aws-cn:kms:cn-north-1:111111111111:key/") || created.Id != created.Properties.Fields["keyId"].GetStringValue() {
+		t.Errorf("created: %s %v", created.Id, created.Properties)
+	}
+	if tags := created.Properties.Fields["tagsAll"].GetStructValue().AsMap(); tags["Stack"] != "dev" || tags["Side"] != "save" {
+		t.Errorf("tagsAll %v", tags)
+	}
+	updated, _ := s.Update(context.Background(), &pulumirpc.UpdateRequest{
+		Urn: urn, Id: created.Id, Olds: created.Properties, News: mustStruct(t, map[string]any{"description": "w"}),
+	})
+	if updated.Properties.Fields["arn"].GetStringValue() != arn || updated.Properties.Fields["description"].GetStringValue() != "w" {
+		t.Errorf("an update keeps the key's ARN and takes the new inputs: %v", updated.Properties)
+	}
+	read, _ := s.Read(context.Background(), &pulumirpc.ReadRequest{Urn: urn, Id: "imported"})
+	if read.Id != "" {
+		t.Errorf("a resource the stand-in was given no state of does not exist: %v", read)
+	}
+}
