@@ -5,6 +5,7 @@
  */
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { KMSClient } from "@aws-sdk/client-kms";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -32,6 +33,8 @@ export interface AccountClients {
   readonly cloudwatch: CloudWatchClient;
   /** KMS (restore --to-account: the recovery key). */
   readonly kms: KMSClient;
+  /** Reads the deployed functions' settings (GetFunctionConfiguration; cli/settings.ts). */
+  readonly lambda: LambdaClient;
   /** The identity the calls run as (GetCallerIdentity), for reports and errors. */
   identity(): Promise<{ account: string; arn: string }>;
 }
@@ -54,7 +57,11 @@ function credentials(
     throw new UsageError(`give --${name}-profile or --${name}-role-arn, not both`);
   }
   if (profile) {
-    return fromIni({ profile });
+    // A profile that assumes a role (role_arn + source_profile) calls STS: at the endpoint too.
+    return fromIni({
+      profile,
+      clientConfig: { region: base.region, ...(base.endpoint ? { endpoint: base.endpoint } : {}) },
+    });
   }
   if (roleArn) {
     // The role is assumed with the ambient credentials (SSO session, instance role, env vars).
@@ -88,6 +95,7 @@ export function accountClients(name: AccountName, options: AccountOptions): Acco
     sqs: new SQSClient(config),
     cloudwatch: new CloudWatchClient(config),
     kms: new KMSClient(config),
+    lambda: new LambdaClient(config),
     identity() {
       identity ??= sts.send(new GetCallerIdentityCommand({})).then((out) => ({
         account: out.Account ?? "",

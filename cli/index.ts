@@ -6,7 +6,9 @@ import { Command, CommanderError } from "commander";
 import { UsageError, type AccountOptions } from "./accounts";
 import { registerCopies } from "./commands/copies";
 import { registerRestore } from "./commands/restore";
+import { registerReport } from "./commands/report";
 import { registerRetire } from "./commands/retire";
+import { registerStatus } from "./commands/status";
 import { stdout, type Out } from "./output";
 
 export function buildProgram(out: Out = stdout): Command {
@@ -38,6 +40,8 @@ export function buildProgram(out: Out = stdout): Command {
   // recovery (issue 12): the guided restore
   registerCopies(program, out, globals);
   registerRestore(program, out, globals);
+  registerStatus(program, out, globals);
+  registerReport(program, out, globals);
   return program;
 }
 

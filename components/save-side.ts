@@ -12,6 +12,8 @@ import { managedSnapshotReadyPattern } from "./patterns";
 import { failsafeSweepStatements, retentionStatements, saveStatements } from "./permissions";
 import { COPY_QUEUE_MAX_RECEIVES, QueueWithDlq } from "./queue";
 import { Drills, type DrillConfig } from "./drills";
+import { opsDashboard } from "./dashboard";
+import { snapshotQuotaAlarm } from "./quota-alarm";
 
 export interface SaveSideArgs {
   /** Provider of the failsafe account (assumed role, allowedAccountIds = [failsafeAccountId]). */
@@ -330,6 +332,31 @@ export class SaveSide extends pulumi.ComponentResource {
           { parent: this },
         )
       : undefined;
+    // Operations (docs/operations.md): the manual-snapshot quota alarm and the account's dashboard.
+    snapshotQuotaAlarm(
+      "failsafe-snapshot-quota",
+      { account: "failsafe", service: FAILSAFE_METRICS_SERVICE, topicArn: alarmTopicArn },
+      child,
+    );
+    opsDashboard(
+      "failsafe-dashboard",
+      {
+        region: args.region,
+        account: args.failsafeAccountId,
+        side: "failsafe",
+        rpoHours: args.rpoHours,
+        // recovery (issue 12): the drills' figures (handlers/drill.ts, drill-verify.ts)
+        ...(args.drills
+          ? {
+              drills: {
+                metrics: ["DrillsStarted", "DrillsCompleted", "DrillFailures"],
+                perSource: "DrillRtoSeconds",
+              },
+            }
+          : {}),
+      },
+      child,
+    );
 
     this.vaultKeyArn = vaultKey.arn;
     this.handoffTopicArn = handoff.arn;
