@@ -166,23 +166,18 @@ export class Drills extends pulumi.ComponentResource {
       },
       child,
     );
-    new aws.cloudwatch.MetricAlarm(
+    anyAboveZeroAlarm(
       "drill-overdue",
       {
         name: "rds-failsafe-drill-overdue",
-        alarmDescription: `At least one protected database has had no successful restore drill for ${args.drill.drillMaxAgeDays} days. See the rds-failsafe-drill log (skipped and failed drills) and npx rds-failsafe copies --source <id>.`,
+        description: `At least one protected database has had no successful restore drill for ${args.drill.drillMaxAgeDays} days. See the rds-failsafe-drill log (skipped and failed drills) and npx rds-failsafe copies --source <id>.`,
         ...metric,
         // The failsafe sweep counts them every hour, so the figure is there even when the drill
         // run itself stopped running; a missing figure is the sweep-stopped alarm's to report.
         metricName: "DrillOverdueSources",
         statistic: "Maximum",
-        period: 3600,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-        alarmActions: [args.alarmTopicArn],
-        okActions: [args.alarmTopicArn],
+        periodSeconds: 3600,
+        topicArn: args.alarmTopicArn,
       },
       child,
     );

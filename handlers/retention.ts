@@ -24,7 +24,7 @@ export interface RetentionRules {
 
 /** Why a copy is kept (or that it is not): the tier that holds it. */
 export type RetentionTier =
-  "unmanaged" | "pending" | "frozen" | "min-copies" | "daily" | "weekly" | "monthly" | "expired";
+  "unmanaged" | "pending" | "frozen" | "min-copies" | "daily" | "weekly" | "monthly" | "expiring";
 
 export interface RetentionCopy {
   readonly id: string;
@@ -98,7 +98,17 @@ export function planRetention(
         `frozen: the newest copy is ${Math.floor(newestAge)} h old (> freezeAfterHours ${rules.freezeAfterHours}), copies stopped arriving`,
       );
     } else if (index < rules.minCopies) {
-      keep("min-copies", `one of the newest ${rules.minCopies} (minCopies)`);
+      // The floor keeps it; its tier is the one it is in anyway (daily, weekly…), else min-copies.
+      keep(
+        ageDays <= rules.retentionDays
+          ? "daily"
+          : weekly.has(copy)
+            ? "weekly"
+            : monthly.has(copy)
+              ? "monthly"
+              : "min-copies",
+        `one of the newest ${rules.minCopies} (minCopies)`,
+      );
     } else if (ageDays <= rules.retentionDays) {
       keep("daily", `within retentionDays ${rules.retentionDays}`);
     } else if (weekly.has(copy)) {
@@ -116,7 +126,7 @@ export function planRetention(
         id: copy.id,
         action: "delete",
         reason: `${Math.floor(ageDays)} days older than the newest copy, beyond retentionDays ${rules.retentionDays} and not the newest of a kept week or month`,
-        tier: "expired",
+        tier: "expiring",
       });
     }
   });

@@ -18,6 +18,7 @@ import {
   REGION,
 } from "./harness";
 import { DrillHarness } from "./support/drills";
+import { deployFunctionConfig } from "./support/ops-fixtures";
 import { ThrottleProxy } from "./support/throttle-proxy";
 import { createWorld, type World } from "./support/world";
 
@@ -94,7 +95,11 @@ describe("guided restore CLI (emulator)", function () {
     assert.match(text(), /instance orders \(account 111111111111\), lineage db-\w+: ok, 3 copies/);
     assert.match(text(), /last good drill 20\d\d-/);
     assert.match(text(), /data time +age +lineage +copy +status +key +GiB +tier +last drill/);
-    assert.match(text(), / vault +20 +min-copies +pass 20\d\d-\S+ \S+ \(RTO \d+ s\)/);
+    assert.match(text(), / vault +20 +daily +pass 20\d\d-\S+ \S+ \(RTO \d+ s\)/);
+    assert.match(
+      text(),
+      /tiers by retentionDays 31, minCopies 7, keepWeekly 8, keepMonthly 12: the defaults \(rds-failsafe-failsafe-sweep not readable/,
+    );
     lines = [];
     assert.equal(await cli(["copies", "--source", "orders", "--json"]), 0);
     const json = JSON.parse(text()) as { copy: string; key: string; tier: string }[];
@@ -102,6 +107,33 @@ describe("guided restore CLI (emulator)", function () {
       json.map((c) => c.key),
       ["vault", "vault", "vault"],
     );
+
+    // With the failsafe sweep deployed, the tiers are the stack's: its settings as deployed.
+    await deployFunctionConfig(world.failsafe, NAMES.fn.failsafeSweep, {
+      region: REGION,
+      failsafeAccountId: FAILSAFE_ACCOUNT,
+      prodAccountIds: [PROD_ACCOUNT],
+      vaultKmsKeyArn: world.vaultKeyArn,
+      retentionDays: 1,
+      minCopies: 1,
+      keepWeekly: 0,
+      keepMonthly: 0,
+    });
+    lines = [];
+    assert.equal(await cli(["copies", "--source", "orders"]), 0, text());
+    assert.match(
+      text(),
+      /tiers by retentionDays 1, minCopies 1, keepWeekly 0, keepMonthly 0: as deployed \(rds-failsafe-failsafe-sweep\)/,
+    );
+    assert.match(text(), / expiring /, "the copy 3 days old is beyond retentionDays 1");
+    lines = [];
+    assert.equal(await cli(["copies", "--source", "orders", "--retention-days", "5"]), 0);
+    assert.match(
+      text(),
+      /retentionDays 5, .*: as deployed \(rds-failsafe-failsafe-sweep\), with the options given/,
+    );
+    assert.doesNotMatch(text(), / expiring /);
+
     lines = [];
     assert.equal(await cli(["copies", "--source", "nope"]), 2);
     assert.match(text(), /no failsafe copies of nope in the failsafe account \(222222222222\)/);

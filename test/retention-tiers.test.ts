@@ -171,7 +171,7 @@ describe("tiered retention (planRetention, property-based)", () => {
       fc.property(caseArb, (c) => {
         const { copies, now, rules } = build(c);
         for (const d of planRetention(copies, now, rules)) {
-          assert.equal(d.action === "delete", d.tier === "expired", `${d.id} ${d.tier}`);
+          assert.equal(d.action === "delete", d.tier === "expiring", `${d.id} ${d.tier}`);
           if (d.tier === "weekly") assert.ok((rules.keepWeekly ?? 0) > 0);
           if (d.tier === "monthly") assert.ok((rules.keepMonthly ?? 0) > 0);
         }
@@ -196,13 +196,13 @@ describe("tiered retention (planRetention, property-based)", () => {
       keepMonthly: 12,
     });
     const tier = (i: number) => plan.find((d) => d.id === `failsafe-day-${i}`)?.tier;
-    assert.equal(tier(0), "min-copies");
+    assert.equal(tier(0), "daily");
     assert.equal(tier(31), "daily");
     // 2026-11-22 is a Sunday: weeks end on Sundays, so day 35 (a Sunday) is its week's newest.
     assert.equal(tier(35), "weekly");
-    assert.equal(tier(36), "expired");
+    assert.equal(tier(36), "expiring");
     assert.equal(tier(49), "weekly", "7 weeks back, the last weekly one");
-    assert.equal(tier(56), "expired", "8 weeks back: past keepWeekly");
+    assert.equal(tier(56), "expiring", "8 weeks back: past keepWeekly");
     // Day 53 is 2026-09-30, the newest copy of September: monthly.
     assert.equal(tier(53), "monthly");
     assert.equal(

@@ -1,9 +1,12 @@
+import { GetFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
 import type { Command } from "commander";
+import { NAMES } from "../../components/names";
 import { ageHours, kmsKeyId } from "../../handlers/context";
 import { drillHistory, drillRecord } from "../../handlers/drill-plan";
 import { copyTime, lineageStates, type LineageState } from "../../handlers/lineage";
 import type { SnapshotInfo } from "../../handlers/rds";
 import { planRetention, toRetentionCopy, type RetentionRules } from "../../handlers/retention";
+import { SETTINGS_ENV } from "../../handlers/settings";
 import { accountClients, UsageError, type AccountClients, type AccountOptions } from "../accounts";
 import { failsafeCopies } from "../copies-of";
 import { colour, hours, table, type Out } from "../output";
@@ -37,13 +40,58 @@ export interface CopyRow {
 
 export function withRulesOptions(command: Command): Command {
   return command
-    .option("--retention-days <n>", "retentionDays of your failsafe stack (tier column)", "31")
-    .option("--min-copies <n>", "minCopies of your failsafe stack", "7")
-    .option("--keep-weekly <n>", "keepWeekly of your failsafe stack", "8")
-    .option("--keep-monthly <n>", "keepMonthly of your failsafe stack", "12")
-    .option("--freeze-after-hours <n>", "freezeAfterHours of your failsafe stack", "48")
-    .option("--rpo-hours <n>", "rpoHours of your failsafe stack (lineage status)", "26");
+    .option("--retention-days <n>", "retentionDays for the tier column (default: as deployed)")
+    .option("--min-copies <n>", "minCopies (default: as deployed)")
+    .option("--keep-weekly <n>", "keepWeekly (default: as deployed)")
+    .option("--keep-monthly <n>", "keepMonthly (default: as deployed)")
+    .option("--freeze-after-hours <n>", "freezeAfterHours (default: as deployed)")
+    .option("--rpo-hours <n>", "rpoHours, for the lineage status (default: as deployed)");
 }
+
+export type CopyRules = RetentionRules & { rpoHours: number };
+
+/**
+ * The rules the tiers and lineage states are computed with: the options, else what the deployed
+ * failsafe sweep was given (its RDS_FAILSAFE_SETTINGS, read with lambda:GetFunctionConfiguration),
+ * else the handlers' defaults. Says which.
+ */
+export async function rulesInForce(
+  failsafe: AccountClients,
+  options: RulesOptions,
+): Promise<{ rules: CopyRules; source: string }> {
+  let deployed: Partial<CopyRules> = {};
+  let source: string;
+  try {
+    const fn = await failsafe.lambda.send(
+      new GetFunctionConfigurationCommand({ FunctionName: NAMES.fn.failsafeSweep }),
+    );
+    const raw = JSON.parse(fn.Environment?.Variables?.[SETTINGS_ENV] ?? "{}") as Record<
+      string,
+      unknown
+    >;
+    deployed = Object.fromEntries(
+      RULE_KEYS.filter((k) => typeof raw[k] === "number").map((k) => [k, raw[k]]),
+    );
+    source = `as deployed (${NAMES.fn.failsafeSweep})`;
+  } catch (err) {
+    source = `the defaults (${NAMES.fn.failsafeSweep} not readable: ${err instanceof Error ? err.name : String(err)})`;
+  }
+  const given = rulesFrom({}, deployed);
+  const rules = rulesFrom(options, given);
+  const overridden = Object.entries(options).some(
+    ([k, v]) => v !== undefined && RULE_KEYS.includes(k as (typeof RULE_KEYS)[number]),
+  );
+  return { rules, source: overridden ? `${source}, with the options given` : source };
+}
+
+const RULE_KEYS = [
+  "retentionDays",
+  "minCopies",
+  "keepWeekly",
+  "keepMonthly",
+  "freezeAfterHours",
+  "rpoHours",
+] as const;
 
 export function registerCopies(program: Command, out: Out, globals: () => AccountOptions): void {
   withRulesOptions(
@@ -70,14 +118,20 @@ function whole(name: string, value: string | undefined, fallback: number, min: n
   return n;
 }
 
-export function rulesFrom(options: RulesOptions): RetentionRules & { rpoHours: number } {
+/** The options over `base` (the deployed rules), over the handlers' defaults. */
+export function rulesFrom(options: RulesOptions, base: Partial<CopyRules> = {}): CopyRules {
   return {
-    retentionDays: whole("retention-days", options.retentionDays, 31, 1),
-    minCopies: whole("min-copies", options.minCopies, 7, 1),
-    keepWeekly: whole("keep-weekly", options.keepWeekly, 8, 0),
-    keepMonthly: whole("keep-monthly", options.keepMonthly, 12, 0),
-    freezeAfterHours: whole("freeze-after-hours", options.freezeAfterHours, 48, 1),
-    rpoHours: whole("rpo-hours", options.rpoHours, 26, 1),
+    retentionDays: whole("retention-days", options.retentionDays, base.retentionDays ?? 31, 1),
+    minCopies: whole("min-copies", options.minCopies, base.minCopies ?? 7, 1),
+    keepWeekly: whole("keep-weekly", options.keepWeekly, base.keepWeekly ?? 8, 0),
+    keepMonthly: whole("keep-monthly", options.keepMonthly, base.keepMonthly ?? 12, 0),
+    freezeAfterHours: whole(
+      "freeze-after-hours",
+      options.freezeAfterHours,
+      base.freezeAfterHours ?? 48,
+      1,
+    ),
+    rpoHours: whole("rpo-hours", options.rpoHours, base.rpoHours ?? 26, 1),
   };
 }
 
@@ -88,7 +142,7 @@ export function rulesFrom(options: RulesOptions): RetentionRules & { rpoHours: n
 export async function copyRows(
   failsafe: AccountClients,
   source: string,
-  rules: RetentionRules & { rpoHours: number },
+  rules: CopyRules,
   now = new Date(),
 ): Promise<CopyRow[]> {
   const found = await failsafeCopies(failsafe, source);
@@ -137,7 +191,7 @@ export async function copies(
   out: Out,
 ): Promise<void> {
   const failsafe = accountClients("failsafe", globals);
-  const rules = rulesFrom(options);
+  const { rules, source } = await rulesInForce(failsafe, options);
   const now = new Date();
   const rows = await copyRows(failsafe, options.source, rules, now);
   if (options.json) {
@@ -196,6 +250,6 @@ export async function copies(
     ).join("\n"),
   );
   out.line(
-    `tiers as retentionDays ${rules.retentionDays}, minCopies ${rules.minCopies}, keepWeekly ${rules.keepWeekly ?? 0}, keepMonthly ${rules.keepMonthly ?? 0} would keep them ("expired": the next retention run deletes it); restore one: npx rds-failsafe restore --source ${options.source} --as <new-id> [--at <time>]`,
+    `tiers by retentionDays ${rules.retentionDays}, minCopies ${rules.minCopies}, keepWeekly ${rules.keepWeekly ?? 0}, keepMonthly ${rules.keepMonthly ?? 0}: ${source} ("expiring": the next retention run deletes it). Restore one: npx rds-failsafe restore --source ${options.source} --as <new-id> [--at <time>]`,
   );
 }

@@ -16,7 +16,7 @@ import {
 } from "../recovery-key";
 import {
   copyRows,
-  rulesFrom,
+  rulesInForce,
   stamp,
   withRulesOptions,
   type CopyRow,
@@ -141,7 +141,7 @@ export async function restore(
     );
   }
   const at = parseAt(options.at);
-  const rules = rulesFrom(options);
+  const { rules } = await rulesInForce(failsafe, options);
   const rows = await copyRows(failsafe, options.source, rules);
   const chosen = pickCopy(rows, at, options.source, options.lineage);
   const lineages = new Set(rows.map((r) => r.lineage.key));
