@@ -161,6 +161,14 @@ export class LambdaProcess {
   /** The init phase (cold start): loading __index.js and running the callback factory. */
   initMs: number | undefined;
 
+  /**
+   * Moves the function's clock to the wall clock plus `offsetMs` (simulated time) from the next
+   * invocation on (test/support/lambda-worker.js; IPC keeps the order of messages).
+   */
+  setClockOffset(offsetMs: number): void {
+    this.child.send({ clockOffsetMs: offsetMs });
+  }
+
   invoke<T>(event: unknown): Promise<T> {
     const id = (this.next += 1);
     return new Promise<T>((resolve, reject) => {
