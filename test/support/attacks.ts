@@ -36,7 +36,7 @@ import {
 import { PublishCommand } from "@aws-sdk/client-sns";
 import { ScheduleKeyDeletionCommand } from "@aws-sdk/client-kms";
 import { EVENT_IDS, HANDOFF_VERSION } from "../../handlers/events";
-import { lineageOf } from "../../handlers/lineage";
+import { copyTime, lineageOf } from "../../handlers/lineage";
 import { failsafeCopyId, managedSnapshotId, type SnapshotKind } from "../../handlers/naming";
 import { RdsSnapshots, type SnapshotInfo } from "../../handlers/rds";
 import { planRetention, toRetentionCopy } from "../../handlers/retention";
@@ -174,30 +174,38 @@ class Run {
     this.victims.push({ kind: "cluster", id, resourceId: snapshot.resourceId ?? "" });
   }
 
-  private expectedIds(): Set<string> {
-    const rids = new Set(this.victims.map((v) => v.resourceId));
-    return new Set(
-      this.sim.automated
-        .filter((a) => a.resourceId && rids.has(a.resourceId))
-        .map((a) => failsafeCopyId(a.kind, PROD_ACCOUNT, managedSnapshotId(a.kind, a.snapshotId))),
-    );
+  /** The times of the automated backups RDS took of each victim (by resource id). */
+  private backupTimes(): Map<string, number[]> {
+    const times = new Map<string, number[]>();
+    for (const a of this.sim.automated) {
+      if (!a.resourceId || !this.victims.some((v) => v.resourceId === a.resourceId)) continue;
+      times.set(a.resourceId, [...(times.get(a.resourceId) ?? []), a.at]);
+    }
+    return times;
   }
 
-  isGenuine(copy: SnapshotInfo, expected = this.expectedIds()): boolean {
+  /**
+   * A genuine copy: available, of a victim's lineage, and holding the data of an automated backup
+   * RDS took of it: its recorded data time is that backup's (RDS names cluster snapshots to the
+   * minute, and a copy made from the intermediate's own creation time is a little later).
+   */
+  isGenuine(copy: SnapshotInfo, times = this.backupTimes()): boolean {
     const lineage = lineageOf(copy);
+    const data = copyTime(copy)?.getTime();
     return (
       copy.status === "available" &&
-      expected.has(copy.id) &&
       lineage !== undefined &&
       lineage.account === PROD_ACCOUNT &&
-      this.victims.some((v) => v.kind === lineage.kind && v.resourceId === lineage.resourceId)
+      data !== undefined &&
+      this.victims.some((v) => v.kind === lineage.kind && v.resourceId === lineage.resourceId) &&
+      (times.get(lineage.resourceId) ?? []).some((at) => matches(data, at))
     );
   }
 
   /** The genuine copies now (and remembered as seen). */
   async genuine(): Promise<SnapshotInfo[]> {
-    const expected = this.expectedIds();
-    const found = (await this.sim.failsafeSnapshots()).filter((c) => this.isGenuine(c, expected));
+    const times = this.backupTimes();
+    const found = (await this.sim.failsafeSnapshots()).filter((c) => this.isGenuine(c, times));
     if (this.attackStart) for (const c of found) this.seen.set(c.id, c);
     return found;
   }
@@ -232,17 +240,18 @@ class Run {
     const lost = plan.filter((d) => d.action === "keep" && !present.has(d.id)).length;
     const rids = new Set(this.victims.map((v) => v.resourceId));
     // Never saved (a copy saved and later deleted by retention was saved).
-    const unsaved = this.sim.automated.filter((a) => {
-      const id = failsafeCopyId(a.kind, PROD_ACCOUNT, managedSnapshotId(a.kind, a.snapshotId));
-      return (
+    const saved = [...this.seen.values(), ...end].map((c) => ({
+      rid: lineageOf(c)?.resourceId,
+      data: copyTime(c)?.getTime() ?? 0,
+    }));
+    const unsaved = this.sim.automated.filter(
+      (a) =>
         a.resourceId &&
         rids.has(a.resourceId) &&
         a.at >= this.attackStart &&
         a.at < this.sim.now() - HOUR &&
-        !present.has(id) &&
-        !this.seen.has(id)
-      );
-    }).length;
+        !saved.some((c) => c.rid === a.resourceId && matches(c.data, a.at)),
+    ).length;
     return { after: end.length, lost, unsaved, restores: await this.restoreNewest(end) };
   }
 
@@ -408,6 +417,11 @@ class Run {
       });
     schedule(first <= this.sim.now() ? first + DAY : first);
   }
+}
+
+/** A copy's data time is an automated backup's: from a minute before to ten minutes after. */
+function matches(dataTime: number, backupAt: number): boolean {
+  return dataTime >= backupAt - MINUTE && dataTime <= backupAt + 10 * MINUTE;
 }
 
 interface Scenario {
@@ -774,7 +788,7 @@ async function forgeFreshness(run: Run, kind: SnapshotKind, dbId: string): Promi
     run.forged.add(failsafeCopyId(kind, PROD_ACCOUNT, target));
   };
   await forge();
-  run.daily(BACKUP_MINUTE + 30, "forge a fresh-looking copy", forge);
+  run.daily(BACKUP_MINUTE + 90, "forge a fresh-looking copy", forge);
 }
 
 async function forgeryFigures(run: Run): Promise<Record<string, string | number>> {
