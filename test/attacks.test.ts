@@ -61,6 +61,10 @@ describe("attack suite (deployed code, simulated time, small size)", function ()
         assert.equal(r.lost, 0, "retention ran by its rules");
         return;
       }
+      if (scenario.id === "7") {
+        const inFlight = r.figures["copies in flight when the key was scheduled for deletion"];
+        assert.ok(Number(inFlight) >= 1, `the key went while a copy was in flight (${inFlight})`);
+      }
       assert.equal(r.lost, 0, `genuine copies lost: ${summary}`);
       assert.ok(r.detected, `not detected within rpoHours + one sweep: ${summary}`);
       assert.match(String(r.figures["newest genuine copy"]), /restores/, summary);

@@ -591,9 +591,9 @@ export const SCENARIOS: readonly Scenario[] = [
     id: "7",
     attack: () => "schedules deletion of the prod transit key while the day's copies are in flight",
     act: async (run) => {
-      // From now on copies take 1.5 s of wall clock (emulator extension 6): long enough to be in
+      // From now on copies take 1 s of wall clock (emulator extension 6): long enough to be in
       // flight. The attack starts in the next backup window, once the day's copy was started.
-      await setEmulatorLimits({ copySeconds: 1.5 });
+      await setEmulatorLimits({ copySeconds: 1 });
       await run.startAttackAt(run.nextAutomatedId("orders").at + MINUTE);
       run.figures["copies in flight when the key was scheduled for deletion"] =
         await countCreating(run);
@@ -677,8 +677,9 @@ export const SCENARIOS: readonly Scenario[] = [
         }
       };
       await flood();
-      // Junk already saved in failsafe is deleted in prod, and more is made, for a few hours.
-      for (let h = 1; h <= 6; h += 1) {
+      // Junk already saved in failsafe is deleted in prod, and more is made, twice more (enough
+      // to fill the failsafe account at either size).
+      for (let h = 1; h <= 2; h += 1) {
         run.sim.at(run.sim.now() + h * HOUR - 5 * MINUTE, "flood", async () => {
           for await (const s of new RdsSnapshots(run.prod.rds).listSnapshots(
             "instance",
@@ -1131,7 +1132,8 @@ export function formatTable(rows: readonly AttackRow[], size: AttackSize): strin
 
 /** `attacks: N, genuine copies lost: L, undetected: U` (the control row is not an attack). */
 export function finalLine(rows: readonly AttackRow[]): string {
-  const attacks = rows.filter((r) => r.id !== "0");
+  // The control row and 8b (what break-glass and the deploy role may do) are not attacks.
+  const attacks = rows.filter((r) => r.id !== "0" && r.id !== "8b");
   const lost = attacks.reduce((n, r) => n + (r.lost ?? 0), 0);
   const undetected = attacks.filter((r) => !r.detected);
   const line = `attacks: ${attacks.length}, genuine copies lost: ${lost}, undetected: ${undetected.length}`;
