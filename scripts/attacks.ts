@@ -2,6 +2,7 @@
 // in simulated time. Prints one row per attack and the final line, and writes bench/attacks.md.
 // The same scenarios run small in `npm test` (test/attacks.test.ts). docs/attacks.md explains
 // the columns. ATTACKS=1,2,8 runs only those rows.
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { setEmulatorEndpoint } from "../test/harness";
@@ -49,6 +50,8 @@ async function main(): Promise<number> {
       out,
       `# Attack suite (\`npm run attacks\`, ${size.label} size)\n\nWritten by scripts/attacks.ts; docs/attacks.md defines every column. ${seconds.toFixed(0)} s on the emulator.\n\n${table}\n\n\`${last}\`\n`,
     );
+    // Committed: keep it in the repository's format (npm run lint checks it).
+    spawnSync(process.execPath, [require.resolve("prettier/bin/prettier.cjs"), "--write", out]);
   }
   return 0;
 }
