@@ -40,7 +40,7 @@ async function main(): Promise<number> {
     await emulator.stop();
   }
   rows.sort((a, b) => parseFloat(a.id) - parseFloat(b.id) || a.id.localeCompare(b.id));
-  const table = formatTable(rows, size);
+  const table = formatTable(rows);
   const last = finalLine(rows);
   const seconds = (Date.now() - started) / 1000;
   console.log(`\n${table}\n\n${last}\n(${seconds.toFixed(0)} s)`);

@@ -39,7 +39,7 @@ describe("attack suite (deployed code, simulated time, small size)", function ()
 
   after(() => {
     if (rows.length > 0) {
-      console.log(`${formatTable(rows, SMALL)}\n${finalLine(rows)}`);
+      console.log(`${formatTable(rows)}\n${finalLine(rows)}`);
     }
   });
 

@@ -667,8 +667,7 @@ export const SCENARIOS: readonly Scenario[] = [
         // genuine pipeline keeps running in prod and fails in the failsafe account).
         let held = 0;
         for await (const s of new RdsSnapshots(run.prod.rds).listSnapshots("instance", "manual")) {
-          void s;
-          held += 1;
+          if (s.id) held += 1;
         }
         for (let i = held; i < run.size.snapshotQuota - 3; i += 1) {
           const id = `failsafe-junk-${randomUUID().slice(0, 8)}`;
@@ -1108,7 +1107,7 @@ function signalList(signals: readonly Signal[], max = 3): string {
     : shown.join("; ");
 }
 
-export function formatTable(rows: readonly AttackRow[], size: AttackSize): string {
+export function formatTable(rows: readonly AttackRow[]): string {
   const header = [
     "| # | the attacker | genuine copies before → after | lost | backups not copied | first failsafe-side signal (simulated time after the attack) | other signals | prod-side alarms (attacker's account) | verdict |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -1126,7 +1125,6 @@ export function formatTable(rows: readonly AttackRow[], size: AttackSize): strin
         : ""
     } |`;
   });
-  void size;
   return [...header, ...lines].join("\n");
 }
 
