@@ -1,4 +1,4 @@
-// Proves emulator extensions 11 (KMS key state on copies and restores) and 12
+// Proves emulator extensions 12 (KMS key state on copies and restores) and 13
 // (SourceDBClusterSnapshotArn on copied cluster snapshots), as the AWS documentation describes
 // them (test/emulator/EXTENSIONS.md). Against a stock moto server these tests fail.
 import * as assert from "node:assert/strict";
@@ -69,7 +69,7 @@ async function automatedSnapshotOf(dbId: string, kmsKeyId?: string): Promise<str
   return id;
 }
 
-describe("emulator extension 11: KMS key state on copies and restores", function () {
+describe("emulator extension 12: KMS key state on copies and restores", function () {
   this.timeout(60_000);
   beforeEach(async () => {
     await resetEmulator();
@@ -163,7 +163,7 @@ describe("emulator extension 11: KMS key state on copies and restores", function
   });
 });
 
-describe("emulator extension 12: SourceDBClusterSnapshotArn on copied cluster snapshots", function () {
+describe("emulator extension 13: SourceDBClusterSnapshotArn on copied cluster snapshots", function () {
   this.timeout(60_000);
   beforeEach(async () => {
     await resetEmulator();

@@ -78,7 +78,13 @@ happens for a snapshot shared from another account (the pages are cited at the c
    is the wall clock plus S, so a test that moves the handlers' clock days ahead sees copies,
    snapshots and databases created "now" in that simulated time.
 
-11. KMS key state (moto checks that a key exists, never its state): ``CopyDBSnapshot`` /
+11. ``DescribeAccountAttributes`` (moto: not implemented): the account's RDS quotas as the API
+   reference documents them (API_AccountQuota): ``ManualSnapshots`` / ``ManualClusterSnapshots``
+   with ``Used`` = the caller's manual DB (cluster) snapshots in the region -- the count 7.
+   checks -- and ``Max`` = the ``manualSnapshotQuota`` knob, else AWS's default of 100;
+   ``DBInstances`` / ``DBClusters`` with their counts and AWS's default of 40.
+
+12. KMS key state (moto checks that a key exists, never its state): ``CopyDBSnapshot`` /
    ``CopyDBClusterSnapshot`` whose target ``KmsKeyId`` or whose source snapshot's key is
    ``Disabled`` or ``PendingDeletion``, and ``RestoreDBInstanceFromDBSnapshot`` /
    ``RestoreDBClusterFromSnapshot`` from a snapshot under such a key (or with such a
@@ -91,7 +97,7 @@ happens for a snapshot shared from another account (the pages are cited at the c
    ("How unusable KMS keys affect data keys", unusable-kms-keys.html). The "target exists"
    answer still comes first.
 
-12. ``SourceDBClusterSnapshotArn`` on a DB cluster snapshot made by ``CopyDBClusterSnapshot``:
+13. ``SourceDBClusterSnapshotArn`` on a DB cluster snapshot made by ``CopyDBClusterSnapshot``:
    the ARN of the snapshot it was copied from (API_DBClusterSnapshot: "If the DB cluster
    snapshot was copied from a source DB cluster snapshot, the ARN for the source DB cluster
    snapshot, otherwise, a null value"), the owner's ARN for a shared source. moto reports none.
@@ -457,7 +463,7 @@ def _call_arg(args, kwargs, index, name, default=None):
 
 
 def _unusable_key_state(key_id: str | None, region: str, account_id: str) -> str | None:
-    """11. The state of a KMS key that cannot be used now (``Disabled``, ``PendingDeletion``,
+    """12. The state of a KMS key that cannot be used now (``Disabled``, ``PendingDeletion``,
     ...), or None when it is ``Enabled``, unknown (its own check reports that) or moto's stand-in
     for the AWS managed key."""
     if not key_id or key_id == "default_kms_key_id":
@@ -484,7 +490,7 @@ def _check_key_usable(key_id: str | None, region: str, account_id: str, role: st
 
 
 def _apply_key_states() -> None:
-    """11. Copies and restores refuse a source or target key that is disabled or pending
+    """12. Copies and restores refuse a source or target key that is disabled or pending
     deletion. Installed last, so it wraps every other patch (the checks run first)."""
     copy_db_snapshot = RDSBackend.copy_db_snapshot
     copy_db_cluster_snapshot = RDSBackend.copy_db_cluster_snapshot
@@ -537,7 +543,7 @@ def _apply_key_states() -> None:
 
 
 def _apply_source_arns() -> None:
-    """12. A copied cluster snapshot names its source (SourceDBClusterSnapshotArn)."""
+    """13. A copied cluster snapshot names its source (SourceDBClusterSnapshotArn)."""
     copy_db_cluster_snapshot = RDSBackend.copy_db_cluster_snapshot
 
     def copy_with_source(self, *args, **kwargs):
@@ -659,5 +665,38 @@ def apply() -> None:
     RDSResponse.describe_db_cluster_snapshots = describe_db_cluster_snapshots
     _apply_limits()
     _apply_resource_ids()
+    _apply_account_attributes()
     _apply_source_arns()
     _apply_key_states()
+
+
+# 11. https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeAccountAttributes.html
+# and API_AccountQuota.html: "ManualSnapshots - The number of manual DB instance snapshots per
+# account. The used value is the count of the manual DB instance snapshots in the account."
+# Defaults from the RDS user guide, "Quotas in Amazon RDS" (40 DB instances, 40 DB clusters,
+# 100 manual DB instance snapshots, 100 manual DB cluster snapshots).
+_DEFAULT_QUOTAS = {"DBInstances": 40, "DBClusters": 40}
+_DEFAULT_MANUAL_SNAPSHOT_QUOTA = 100
+
+
+def _account_quotas(backend: RDSBackend) -> list[dict]:
+    manual_max = int(_LIMITS.get("manualSnapshotQuota") or _DEFAULT_MANUAL_SNAPSHOT_QUOTA)
+
+    def manual(store: dict) -> int:
+        return sum(1 for s in list(store.values()) if s.snapshot_type == "manual")
+
+    used = {
+        "DBInstances": len(backend.databases),
+        "DBClusters": len(backend.clusters),
+        "ManualSnapshots": manual(backend.database_snapshots),
+        "ManualClusterSnapshots": manual(backend.cluster_snapshots),
+    }
+    maxima = {**_DEFAULT_QUOTAS, "ManualSnapshots": manual_max, "ManualClusterSnapshots": manual_max}
+    return [{"AccountQuotaName": k, "Used": v, "Max": maxima[k]} for k, v in used.items()]
+
+
+def _apply_account_attributes() -> None:
+    def describe_account_attributes(self):
+        return ActionResult({"AccountQuotas": _account_quotas(self.backend)})
+
+    RDSResponse.describe_account_attributes = describe_account_attributes
