@@ -154,7 +154,7 @@ describe("restore drills (emulator)", function () {
     assert.equal(first.started.length, 2);
     const running = await drills.databases();
     assert.deepEqual(Object.values(running), ["creating", "creating"]);
-    // The restore parameters as RDS applied them (extension 12.: moto used to drop false and 0).
+    // The restore parameters as RDS applied them (extension 14.: moto used to drop false and 0).
     const [one] =
       (await world.failsafe.rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [];
     assert.deepEqual(

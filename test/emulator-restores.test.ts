@@ -17,11 +17,11 @@ import { errorCode } from "../handlers/errors";
 import { accountClients, FAILSAFE_ACCOUNT, resetEmulator, setEmulatorLimits } from "./harness";
 
 /**
- * Emulator extension 12 (test/emulator/EXTENSIONS.md): restores as the RDS API reference
+ * Emulator extension 14 (test/emulator/EXTENSIONS.md): restores as the RDS API reference
  * documents them. Each case fails against a stock moto 5.2.5 server
  * (MOTO_ENDPOINT=http://127.0.0.1:<port> npx mocha test/emulator-restores.test.ts).
  */
-describe("emulator extension 12: restores", function () {
+describe("emulator extension 14: restores", function () {
   this.timeout(60_000);
   const db = {
     Engine: "postgres",

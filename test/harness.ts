@@ -107,7 +107,7 @@ export interface EmulatorLimits {
   readonly copyLimit?: number;
   /** Manual snapshots per kind, account and region before SnapshotQuotaExceeded. */
   readonly manualSnapshotQuota?: number;
-  /** Restored databases report `creating` for this many seconds (extension 12.). */
+  /** Restored databases report `creating` for this many seconds (extension 14.). */
   readonly restoreSeconds?: number;
 }
 

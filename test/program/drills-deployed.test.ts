@@ -42,7 +42,7 @@ describe("restore drills through the deployed code (emulator)", function () {
     await world.runPipeline(
       await world.createCluster("ledger", { tagged: true, encryption: "cmk" }),
     );
-    // Restores take a second in the emulator (extension 12.), so the RTO is a real measurement.
+    // Restores take a second in the emulator (extension 14.), so the RTO is a real measurement.
     await setEmulatorLimits({ restoreSeconds: 1 });
     const drills = new DrillHarness(world.failsafe, world.failsafeSide);
     const report = await world.failsafeSide.drill();
