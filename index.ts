@@ -51,6 +51,19 @@ const save =
         rpoHours: config.rpoHours,
         sweepSchedule: config.failsafeSweepSchedule,
         notifyOn: config.notifyOn,
+        // recovery (issue 12)
+        keepWeekly: config.keepWeekly,
+        keepMonthly: config.keepMonthly,
+        drills: config.drills
+          ? {
+              schedule: config.drillSchedule,
+              drillsPerRun: config.drillsPerRun,
+              drillMaxAgeDays: config.drillMaxAgeDays,
+              maxInstanceClass: config.drillMaxInstanceClass,
+              subnetGroup: config.drillSubnetGroup,
+              securityGroupIds: config.drillSecurityGroupIds,
+            }
+          : undefined,
       })
     : undefined;
 

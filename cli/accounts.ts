@@ -4,6 +4,7 @@
  * Plain TypeScript like the handlers: AWS SDK v3 clients, no @pulumi import.
  */
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { KMSClient } from "@aws-sdk/client-kms";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { SNSClient } from "@aws-sdk/client-sns";
@@ -30,6 +31,8 @@ export interface AccountClients {
   readonly sns: SNSClient;
   readonly sqs: SQSClient;
   readonly cloudwatch: CloudWatchClient;
+  /** KMS (restore --to-account: the recovery key). */
+  readonly kms: KMSClient;
   /** Reads the deployed functions' settings (GetFunctionConfiguration; cli/settings.ts). */
   readonly lambda: LambdaClient;
   /** The identity the calls run as (GetCallerIdentity), for reports and errors. */
@@ -91,6 +94,7 @@ export function accountClients(name: AccountName, options: AccountOptions): Acco
     sns: new SNSClient(config),
     sqs: new SQSClient(config),
     cloudwatch: new CloudWatchClient(config),
+    kms: new KMSClient(config),
     lambda: new LambdaClient(config),
     identity() {
       identity ??= sts.send(new GetCallerIdentityCommand({})).then((out) => ({

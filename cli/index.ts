@@ -4,6 +4,8 @@
  */
 import { Command, CommanderError } from "commander";
 import { UsageError, type AccountOptions } from "./accounts";
+import { registerCopies } from "./commands/copies";
+import { registerRestore } from "./commands/restore";
 import { registerReport } from "./commands/report";
 import { registerRetire } from "./commands/retire";
 import { registerStatus } from "./commands/status";
@@ -35,6 +37,9 @@ export function buildProgram(out: Out = stdout): Command {
     return options as AccountOptions;
   };
   registerRetire(program, out, globals);
+  // recovery (issue 12): the guided restore
+  registerCopies(program, out, globals);
+  registerRestore(program, out, globals);
   registerStatus(program, out, globals);
   registerReport(program, out, globals);
   return program;

@@ -45,6 +45,26 @@ export interface StackConfig {
   readonly managementAccountId?: string;
   /** Role the management-account provider assumes (org guard). */
   readonly managementRoleArn?: string;
+  // --- recovery (issue 12): tiered retention and restore drills ---
+  /** Weekly tier: the newest copy of each of this many ISO weeks is kept. */
+  readonly keepWeekly: number;
+  /** Monthly tier: the newest copy of each of this many calendar months is kept. */
+  readonly keepMonthly: number;
+  /** Run scheduled restore drills (save side). */
+  readonly drills: boolean;
+  /** EventBridge schedule expression of the drill run. */
+  readonly drillSchedule: string;
+  /** Drill databases at once at most. */
+  readonly drillsPerRun: number;
+  /** A lineage without a successful drill for this many days is overdue (alarm). */
+  readonly drillMaxAgeDays: number;
+  /** Largest DB instance class a drill may use, per engine. */
+  readonly drillMaxInstanceClass: Readonly<Record<string, string>>;
+  /** DB subnet group of the drill databases (none: the default VPC). */
+  readonly drillSubnetGroup?: string;
+  /** VPC security groups of the drill databases (none: the VPC's default). */
+  readonly drillSecurityGroupIds: readonly string[];
+  // --- end recovery ---
   // --- operations (components/quota-check.ts) ---
   /** The accounts' manual-snapshot quota per kind and region (RDS default 100), for the check. */
   readonly snapshotQuota: number;
@@ -77,6 +97,16 @@ export const CONFIG_KEYS = [
   "orgGuard",
   "managementAccountId",
   "managementRoleArn",
+  // recovery (issue 12)
+  "keepWeekly",
+  "keepMonthly",
+  "drills",
+  "drillSchedule",
+  "drillsPerRun",
+  "drillMaxAgeDays",
+  "drillMaxInstanceClass",
+  "drillSubnetGroup",
+  "drillSecurityGroupIds",
   "snapshotQuota",
   "expectedSources",
 ] as const satisfies readonly (keyof StackConfig)[];
@@ -361,10 +391,13 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     }
   }
 
+  const recovery = recoveryConfig({ value, bad, int });
+
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }
   return {
+    ...recovery,
     sides,
     region,
     prodAccountId,
@@ -393,6 +426,133 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     expectedSources,
   };
 }
+
+// --- recovery (issue 12): tiered retention and restore drills ---
+type RecoveryConfig = Pick<
+  StackConfig,
+  | "keepWeekly"
+  | "keepMonthly"
+  | "drills"
+  | "drillSchedule"
+  | "drillsPerRun"
+  | "drillMaxAgeDays"
+  | "drillMaxInstanceClass"
+  | "drillSubnetGroup"
+  | "drillSecurityGroupIds"
+>;
+
+/** The DB instance class grammar (db.<family>.<size>), e.g. db.t4g.micro, db.r6g.2xlarge. */
+const INSTANCE_CLASS = /^db\.[a-z0-9-]+\.[a-z0-9]+$/;
+
+function recoveryConfig(c: {
+  value: (key: keyof RawConfig) => string | undefined;
+  bad: (key: keyof RawConfig, why: string, example: string) => void;
+  int: (key: keyof RawConfig, fallback: number, min: number, example: string) => number;
+}): RecoveryConfig {
+  const most = (key: keyof RawConfig, n: number, max: number, example: string) => {
+    if (n > max) {
+      c.bad(key, `must be at most ${max}`, example);
+    }
+    return n;
+  };
+  const keepWeekly = most("keepWeekly", c.int("keepWeekly", 8, 0, "8"), 520, "8");
+  const keepMonthly = most("keepMonthly", c.int("keepMonthly", 12, 0, "12"), 120, "12");
+  const drillsValue = c.value("drills") ?? "true";
+  if (drillsValue !== "true" && drillsValue !== "false") {
+    c.bad("drills", "must be true or false", "true");
+  }
+  const drillSchedule = c.value("drillSchedule") ?? "rate(7 days)";
+  const check = checkSchedule(drillSchedule);
+  if (!check.ok) {
+    c.bad(
+      "drillSchedule",
+      `is not an EventBridge schedule expression: ${check.why}`,
+      '"rate(7 days)" (or e.g. "cron(0 3 ? * SUN *)")',
+    );
+  }
+  // Each drill is a database running until it is verified: the bound is the cost bound.
+  const drillsPerRun = most("drillsPerRun", c.int("drillsPerRun", 2, 1, "2"), 20, "2");
+  const drillMaxAgeDays = c.int("drillMaxAgeDays", 30, 1, "30");
+  const classes = instanceClasses(c.value("drillMaxInstanceClass"));
+  if (typeof classes === "string") {
+    c.bad(
+      "drillMaxInstanceClass",
+      classes,
+      '"postgres=db.t4g.micro,aurora-postgresql=db.t4g.medium"',
+    );
+  }
+  // DB subnet group names: up to 255 letters, digits, periods, underscores, spaces or hyphens
+  // (CreateDBSubnetGroup, DBSubnetGroupName).
+  const drillSubnetGroup = c.value("drillSubnetGroup");
+  if (drillSubnetGroup !== undefined && !/^[A-Za-z0-9._ -]{1,255}$/.test(drillSubnetGroup)) {
+    c.bad("drillSubnetGroup", "must be the name of a DB subnet group", "failsafe-drills");
+  }
+  const groups = stringList(c.value("drillSecurityGroupIds"));
+  if (groups === undefined || !groups.every((g) => /^sg-[0-9a-f]{8,17}$/.test(g))) {
+    c.bad(
+      "drillSecurityGroupIds",
+      "must be a list of VPC security group ids (sg-…)",
+      "'[\"sg-0123456789abcdef0\"]'",
+    );
+  }
+  return {
+    keepWeekly,
+    keepMonthly,
+    drills: drillsValue !== "false",
+    drillSchedule,
+    drillsPerRun,
+    drillMaxAgeDays,
+    drillMaxInstanceClass: typeof classes === "string" ? {} : classes,
+    drillSubnetGroup,
+    drillSecurityGroupIds: groups ?? [],
+  };
+}
+
+/** engine=class pairs, comma-separated, or a JSON object; an error text when malformed. */
+function instanceClasses(raw: string | undefined): Record<string, string> | string {
+  if (raw === undefined) {
+    return {};
+  }
+  let pairs: [string, unknown][];
+  if (raw.startsWith("{")) {
+    try {
+      pairs = Object.entries(JSON.parse(raw) as Record<string, unknown>);
+    } catch {
+      return "must be engine=class pairs (comma-separated) or a JSON object";
+    }
+  } else {
+    pairs = raw.split(",").map((p) => {
+      const [engine = "", cls] = p.split("=").map((x) => x.trim());
+      return [engine, cls];
+    });
+  }
+  for (const [engine, cls] of pairs) {
+    if (!/^[a-z][a-z0-9-]*$/.test(engine) || typeof cls !== "string" || !INSTANCE_CLASS.test(cls)) {
+      return `has ${JSON.stringify(`${engine}=${String(cls)}`)}: each entry must be an RDS engine and a DB instance class (db.<family>.<size>)`;
+    }
+  }
+  return Object.fromEntries(pairs) as Record<string, string>;
+}
+
+/** A JSON array (Pulumi list config) or a comma-separated list; undefined when malformed. */
+function stringList(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) {
+    return [];
+  }
+  if (raw.startsWith("[")) {
+    try {
+      const items = JSON.parse(raw) as unknown;
+      return Array.isArray(items) && items.every((i) => typeof i === "string") ? items : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return raw
+    .split(",")
+    .map((i) => i.trim())
+    .filter((i) => i !== "");
+}
+// --- end recovery ---
 
 /** A list of account ids: a JSON array (Pulumi list config) or comma-separated. */
 function accountList(raw: string | undefined): string[] | string {

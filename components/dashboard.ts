@@ -58,9 +58,28 @@ export const SIDE_PARTS: Readonly<
   },
 };
 
-/** Every alarm of a side: its own, each function's errors, each DLQ's depth. */
-export function sideAlarmNames(side: DashboardSide): string[] {
+/** Restore drills (components/drills.ts), on the failsafe side when the stack runs them. */
+export const DRILL_PARTS = {
+  functions: [NAMES.fn.drill, NAMES.fn.drillVerify],
+  consumers: ["drill-verify"],
+  alarms: ["rds-failsafe-drill-failed", "rds-failsafe-drill-overdue"],
+} as const;
+
+/** What a side runs: SIDE_PARTS, plus the restore drills on the failsafe side when they run. */
+export function sideParts(side: DashboardSide, drills = false): (typeof SIDE_PARTS)[DashboardSide] {
   const parts = SIDE_PARTS[side];
+  if (side !== "failsafe" || !drills) return parts;
+  return {
+    service: parts.service,
+    functions: [...parts.functions, ...DRILL_PARTS.functions],
+    consumers: [...parts.consumers, ...DRILL_PARTS.consumers],
+    alarms: [...parts.alarms, ...DRILL_PARTS.alarms],
+  };
+}
+
+/** Every alarm of a side: its own, each function's errors, each DLQ's depth. */
+export function sideAlarmNames(side: DashboardSide, drills = false): string[] {
+  const parts = sideParts(side, drills);
   return [
     ...parts.alarms,
     ...parts.functions.map(errorsAlarmName),
@@ -100,7 +119,7 @@ type Widget = Record<string, unknown>;
  */
 export function dashboardBody(args: DashboardArgs): string {
   const { region, side } = args;
-  const parts = SIDE_PARTS[side];
+  const parts = sideParts(side, Boolean(args.drills));
   const service = ["service", parts.service];
   const metric = (
     title: string,
@@ -143,7 +162,7 @@ export function dashboardBody(args: DashboardArgs): string {
       height: 3,
       properties: {
         title: "Alarms",
-        alarms: sideAlarmNames(side).map(alarmArn),
+        alarms: sideAlarmNames(side, Boolean(args.drills)).map(alarmArn),
         sortBy: "stateUpdatedTimestamp",
       },
     },

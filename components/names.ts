@@ -24,12 +24,17 @@ export const NAMES = {
     save: "rds-failsafe-save",
     retention: "rds-failsafe-retention",
     failsafeSweep: "rds-failsafe-failsafe-sweep",
+    // restore drills (issue 12)
+    drill: "rds-failsafe-drill",
+    drillVerify: "rds-failsafe-drill-verify",
   },
   /** EventBridge rules that feed queues (schedule rules are `<function>-schedule`). */
   rule: {
     automatedSnapshotCreated: "rds-failsafe-automated-snapshot-created",
     managedSnapshotReady: "rds-failsafe-managed-snapshot-ready",
     failsafeCopyReady: "rds-failsafe-failsafe-copy-ready",
+    /** A drill database was restored, created or failed (issue 12). */
+    drillEvents: "rds-failsafe-drill-events",
   },
 } as const;
 

@@ -54,7 +54,13 @@ export const PROGRAM_PREFIX = "rds-failsafe-";
 export const DELETING_FUNCTIONS = [NAMES.fn.retention, NAMES.fn.failsafeSweep] as const;
 
 /** The functions that create and tag managed copies. */
-export const WRITING_FUNCTIONS = [NAMES.fn.save, NAMES.fn.failsafeSweep] as const;
+export const WRITING_FUNCTIONS = [
+  NAMES.fn.save,
+  NAMES.fn.failsafeSweep,
+  // Restore drills record their result on the copy they restored (issue 12).
+  NAMES.fn.drill,
+  NAMES.fn.drillVerify,
+] as const;
 
 /** What would make every copy unreadable, or hand the key to someone else. */
 export const VAULT_KEY_ACTIONS = ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"];

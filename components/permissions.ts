@@ -276,3 +276,174 @@ function merge(statements: Statement[]): Statement[] {
 function toArray<T>(value: T | T[] | undefined): T[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
+
+// --- restore drills (issue 12) ---
+
+/** Where drill databases are placed (the subnet group names a resource in the statements). */
+export interface DrillPlacement {
+  /** DB subnet group of the drill databases; absent: the default VPC's `default` group. */
+  readonly subnetGroup?: string;
+}
+
+const DRILL_TAG_KEY = "failsafe:drill";
+
+/**
+ * The groups a restore or an instance creation is authorized against (the Service Authorization
+ * Reference lists og, pg, cluster-pg and subgrp as resource types of RestoreDBInstanceFromDBSnapshot,
+ * RestoreDBClusterFromSnapshot and CreateDBInstance): RDS's default option and parameter groups,
+ * as in AWS's own example policy ("Allow a user to create DB instances in an AWS account"), and
+ * the configured subnet group or the default one.
+ */
+function drillGroups(arns: RegionArns, account: string, placement: DrillPlacement): string[] {
+  return [
+    arns.rds(account, "og:default*"),
+    arns.rds(account, "pg:default*"),
+    arns.rds(account, "cluster-pg:default*"),
+    arns.rds(account, `subgrp:${placement.subnetGroup ?? "default"}`),
+  ];
+}
+
+/**
+ * drill-verify: read the drill databases and the copies, create a restored cluster's one instance
+ * (tagged as a drill, never publicly accessible), record the result on the copy and on the drill
+ * database, delete drill databases, tell ops. Deletes and tag changes of databases need the name
+ * prefix AND the drill tag (rds:db-tag / rds:cluster-tag condition keys); tags written at creation
+ * (RDS authorizes them as rds:AddTagsToResource too, "Grant permission to tag Amazon RDS resources
+ * during creation") must carry the drill mark and only failsafe: keys.
+ */
+export function drillVerifyStatements(a: Accounts, placement: DrillPlacement): Statement[] {
+  const arns = regionArns(a.region);
+  const f = a.failsafe;
+  const drillDb = arns.rds(f, `db:${SNAPSHOT_PREFIX}drill-*`);
+  const drillCluster = arns.rds(f, `cluster:${SNAPSHOT_PREFIX}drill-*`);
+  const failsafeKeys = { "ForAllValues:StringLike": { "aws:TagKeys": ["failsafe:*"] } };
+  const marked = { StringEquals: { [`aws:RequestTag/${DRILL_TAG_KEY}`]: "true" } };
+  return [
+    {
+      Sid: "ReadDrillDatabases",
+      Effect: "Allow",
+      Action: ["rds:DescribeDBInstances", "rds:DescribeDBClusters"],
+      Resource: [arns.rds(f, "db:*"), arns.rds(f, "cluster:*")],
+    },
+    describeSnapshots(arns, snapshots(arns, f, "*"), f),
+    tagManaged(arns, f),
+    {
+      Sid: "TagDrillInstances",
+      Effect: "Allow",
+      Action: "rds:AddTagsToResource",
+      Resource: drillDb,
+      Condition: { StringEquals: { [`rds:db-tag/${DRILL_TAG_KEY}`]: "true" }, ...failsafeKeys },
+    },
+    {
+      Sid: "TagDrillClusters",
+      Effect: "Allow",
+      Action: "rds:AddTagsToResource",
+      Resource: drillCluster,
+      Condition: {
+        StringEquals: { [`rds:cluster-tag/${DRILL_TAG_KEY}`]: "true" },
+        ...failsafeKeys,
+      },
+    },
+    {
+      Sid: "TagDrillsOnCreate",
+      Effect: "Allow",
+      Action: "rds:AddTagsToResource",
+      Resource: [drillDb, drillCluster],
+      Condition: { ...marked, ...failsafeKeys },
+    },
+    {
+      Sid: "CreateDrillClusterInstance",
+      Effect: "Allow",
+      Action: "rds:CreateDBInstance",
+      Resource: drillDb,
+      Condition: { ...marked, Bool: { "rds:PubliclyAccessible": "false" } },
+    },
+    {
+      Sid: "CreateInstancesInDrillClustersOnly",
+      Effect: "Allow",
+      Action: "rds:CreateDBInstance",
+      Resource: drillCluster,
+      Condition: { StringEquals: { [`rds:cluster-tag/${DRILL_TAG_KEY}`]: "true" } },
+    },
+    {
+      Sid: "DrillDefaultGroups",
+      Effect: "Allow",
+      Action: "rds:CreateDBInstance",
+      Resource: drillGroups(arns, f, placement),
+    },
+    {
+      Sid: "DeleteDrillInstances",
+      Effect: "Allow",
+      Action: "rds:DeleteDBInstance",
+      Resource: drillDb,
+      Condition: { StringEquals: { [`rds:db-tag/${DRILL_TAG_KEY}`]: "true" } },
+    },
+    {
+      Sid: "DeleteDrillClusters",
+      Effect: "Allow",
+      Action: "rds:DeleteDBCluster",
+      Resource: drillCluster,
+      Condition: { StringEquals: { [`rds:cluster-tag/${DRILL_TAG_KEY}`]: "true" } },
+    },
+    // Restoring (and adding an instance to) a vault-encrypted copy: RDS's grant on the vault key.
+    ...useKeysThroughRds(arns, f, [NAMES.keyAlias.vault]),
+    ...publish(arns, arns.topic(f, NAMES.opsTopic.save), "NotifyOps"),
+  ];
+}
+
+/**
+ * drill (the scheduled run): everything drill-verify does (it finishes drills whose events were
+ * lost), plus restoring managed copies — and only those (failsafe-* named and tagged managed) —
+ * into drill-named databases that carry the drill mark and are not publicly accessible, and
+ * reading which instance classes RDS offers (DescribeOrderableDBInstanceOptions has no resource
+ * type: "*" is the only resource AWS accepts for it).
+ */
+export function drillStatements(a: Accounts, placement: DrillPlacement): Statement[] {
+  const arns = regionArns(a.region);
+  const f = a.failsafe;
+  const marked = { StringEquals: { [`aws:RequestTag/${DRILL_TAG_KEY}`]: "true" } };
+  return merge([
+    ...drillVerifyStatements(a, placement),
+    {
+      Sid: "RestoreIntoDrillInstances",
+      Effect: "Allow",
+      Action: "rds:RestoreDBInstanceFromDBSnapshot",
+      Resource: arns.rds(f, `db:${SNAPSHOT_PREFIX}drill-*`),
+      Condition: { ...marked, Bool: { "rds:PubliclyAccessible": "false" } },
+    },
+    {
+      Sid: "RestoreIntoDrillClusters",
+      Effect: "Allow",
+      Action: "rds:RestoreDBClusterFromSnapshot",
+      Resource: arns.rds(f, `cluster:${SNAPSHOT_PREFIX}drill-*`),
+      Condition: marked,
+    },
+    {
+      Sid: "RestoreFromManagedCopies",
+      Effect: "Allow",
+      Action: "rds:RestoreDBInstanceFromDBSnapshot",
+      Resource: arns.rds(f, `snapshot:${SNAPSHOT_PREFIX}*`),
+      Condition: managedTag,
+    },
+    {
+      Sid: "RestoreFromManagedClusterCopies",
+      Effect: "Allow",
+      Action: "rds:RestoreDBClusterFromSnapshot",
+      Resource: arns.rds(f, `cluster-snapshot:${SNAPSHOT_PREFIX}*`),
+      Condition: managedClusterTag,
+    },
+    {
+      Sid: "RestoreDefaultGroups",
+      Effect: "Allow",
+      Action: ["rds:RestoreDBInstanceFromDBSnapshot", "rds:RestoreDBClusterFromSnapshot"],
+      Resource: drillGroups(arns, f, placement),
+    },
+    {
+      Sid: "ReadOrderableInstanceClasses",
+      Effect: "Allow",
+      Action: "rds:DescribeOrderableDBInstanceOptions",
+      Resource: "*",
+    },
+  ]);
+}
+// --- end restore drills ---

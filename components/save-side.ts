@@ -11,6 +11,7 @@ import { handoffPublishers, NAMES, regionArns } from "./names";
 import { managedSnapshotReadyPattern } from "./patterns";
 import { failsafeSweepStatements, retentionStatements, saveStatements } from "./permissions";
 import { COPY_QUEUE_MAX_RECEIVES, QueueWithDlq } from "./queue";
+import { Drills, type DrillConfig } from "./drills";
 import { opsDashboard } from "./dashboard";
 import { snapshotQuotaAlarm } from "./quota-alarm";
 
@@ -36,6 +37,14 @@ export interface SaveSideArgs {
   readonly notifyOn: "failures" | "all";
   readonly logRetentionDays: number;
   readonly notificationEmail?: string;
+  // --- recovery (issue 12) ---
+  /** Weekly retention tier: the newest copy of each of this many ISO weeks is kept. */
+  readonly keepWeekly: number;
+  /** Monthly retention tier: the newest copy of each of this many calendar months is kept. */
+  readonly keepMonthly: number;
+  /** Restore drills; absent: no drills. */
+  readonly drills?: DrillConfig;
+  // --- end recovery ---
 }
 
 export { FAILSAFE_METRICS_SERVICE };
@@ -192,6 +201,20 @@ export class SaveSide extends pulumi.ComponentResource {
       rpoHours: args.rpoHours,
       opsTopicArn: alarmTopicArn,
       notifyOn: args.notifyOn,
+      // recovery (issue 12): tiers, and the drill block (the sweep counts overdue drills)
+      keepWeekly: args.keepWeekly,
+      keepMonthly: args.keepMonthly,
+      ...(args.drills
+        ? {
+            drills: {
+              drillsPerRun: args.drills.drillsPerRun,
+              drillMaxAgeDays: args.drills.drillMaxAgeDays,
+              maxInstanceClass: { ...args.drills.maxInstanceClass },
+              ...(args.drills.subnetGroup ? { subnetGroup: args.drills.subnetGroup } : {}),
+              securityGroupIds: [...args.drills.securityGroupIds],
+            },
+          }
+        : {}),
     });
     const fn = {
       provider: args.provider,
@@ -292,6 +315,23 @@ export class SaveSide extends pulumi.ComponentResource {
       child,
     );
 
+    // recovery (issue 12): restore drills, their own component.
+    const drills = args.drills
+      ? new Drills(
+          "drills",
+          {
+            provider: args.provider,
+            region: args.region,
+            failsafeAccountId: args.failsafeAccountId,
+            prodAccountIds: args.prodAccountIds,
+            drill: args.drills,
+            settings,
+            logRetentionDays: args.logRetentionDays,
+            alarmTopicArn,
+          },
+          { parent: this },
+        )
+      : undefined;
     // Operations (docs/operations.md): the manual-snapshot quota alarm and the account's dashboard.
     snapshotQuotaAlarm(
       "failsafe-snapshot-quota",
@@ -305,6 +345,15 @@ export class SaveSide extends pulumi.ComponentResource {
         account: args.failsafeAccountId,
         side: "failsafe",
         rpoHours: args.rpoHours,
+        // recovery (issue 12): the drills' figures (handlers/drill.ts, drill-verify.ts)
+        ...(args.drills
+          ? {
+              drills: {
+                metrics: ["DrillsStarted", "DrillsCompleted", "DrillFailures"],
+                perSource: "DrillRtoSeconds",
+              },
+            }
+          : {}),
       },
       child,
     );
@@ -318,7 +367,9 @@ export class SaveSide extends pulumi.ComponentResource {
       retention: retentionQueue.queue.url,
       retentionDlq: retentionQueue.dlq.url,
     });
-    this.functionNames = pulumi.all(functions.map((f) => f.function.name));
+    this.functionNames = pulumi
+      .all([pulumi.all(functions.map((f) => f.function.name)), drills?.functionNames ?? []])
+      .apply(([own, drill]) => [...own, ...drill]);
     this.registerOutputs({
       vaultKeyArn: this.vaultKeyArn,
       handoffTopicArn: this.handoffTopicArn,

@@ -1,5 +1,6 @@
 import { parseSnapshotArn } from "./arn";
 import { snapshots, type FailsafeDeps } from "./context";
+import { drillOverdue } from "./drill-plan";
 import { lineageStates, type LineageState, type LineageStatus } from "./lineage";
 import { isManagedSnapshotId, type SnapshotKind } from "./naming";
 import { notify } from "./notify";
@@ -21,6 +22,8 @@ export interface SourceFreshness {
   readonly status: LineageStatus;
   readonly frozen: boolean;
   readonly breach: boolean;
+  /** Restore drills (issue 12): no successful drill for drillMaxAgeDays (when drills run). */
+  readonly drillOverdue?: boolean;
 }
 
 export interface FailsafeSweepReport {
@@ -92,6 +95,10 @@ function publishFreshness(
     }
   }
   deps.metrics.gauge("RpoBreaches", breaches);
+  // restore drills (issue 12): protected lineages without a good drill for drillMaxAgeDays.
+  if (deps.settings.drills) {
+    deps.metrics.gauge("DrillOverdueSources", sources.filter((s) => s.drillOverdue).length);
+  }
   deps.metrics.gauge(
     "ProtectedSources",
     sources.filter((s) => s.status === "ok" || s.status === "breach").length,
@@ -166,6 +173,9 @@ async function sweepKind(
       status: lineage.status,
       frozen: lineage.frozen,
       breach,
+      ...(settings.drills
+        ? { drillOverdue: drillOverdue(lineage, now, settings.drills.drillMaxAgeDays) }
+        : {}),
     });
     if (breach && !lineage.breachNotifiedAt) {
       const told = await attempt(deps, () => announceBreach(deps, lineage), "failsafe-sweep");

@@ -5,6 +5,8 @@
 import { RDSClient } from "@aws-sdk/client-rds";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { CLIENT_DEFAULTS, type FailsafeDeps, type Injected } from "./context";
+import { drillHandler } from "./drill";
+import { drillVerifyHandler } from "./drill-verify";
 import { failsafeSweepHandler } from "./failsafe-sweep";
 import { createLogger } from "./log";
 import { FAILSAFE_METRICS_SERVICE, powertoolsMetrics } from "./metrics";
@@ -31,6 +33,9 @@ export function failsafeHandlers(
     save: saveHandler(deps),
     retention: retentionHandler(deps),
     sweep: failsafeSweepHandler(deps),
+    // restore drills (issue 12)
+    drill: drillHandler(deps),
+    drillVerify: drillVerifyHandler(deps),
   };
 }
 

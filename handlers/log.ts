@@ -23,6 +23,9 @@ export type Decision =
   | "deleted"
   | "kept"
   | "notified"
+  // restore drills (issue 12): a drill started, a restore verified
+  | "started"
+  | "verified"
   | "skipped"
   | "rejected"
   | "failed"

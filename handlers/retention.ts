@@ -13,7 +13,18 @@ export interface RetentionRules {
   readonly retentionDays: number;
   readonly minCopies: number;
   readonly freezeAfterHours: number;
+  /**
+   * Weekly tier: the newest copy of each of this many ISO weeks (Monday to Sunday, UTC), counted
+   * back from the week of the lineage's newest copy, is kept. 0 or absent: no weekly tier.
+   */
+  readonly keepWeekly?: number;
+  /** Monthly tier: the newest copy of each of this many calendar months (UTC), likewise. */
+  readonly keepMonthly?: number;
 }
+
+/** Why a copy is kept (or that it is not): the tier that holds it. */
+export type RetentionTier =
+  "unmanaged" | "pending" | "frozen" | "min-copies" | "daily" | "weekly" | "monthly" | "expiring";
 
 export interface RetentionCopy {
   readonly id: string;
@@ -27,6 +38,8 @@ export interface RetentionDecision {
   readonly id: string;
   readonly action: "keep" | "delete";
   readonly reason: string;
+  /** The tier that keeps the copy (the first that applies, in the order of the plan's rules). */
+  readonly tier: RetentionTier;
 }
 
 /**
@@ -37,9 +50,14 @@ export interface RetentionDecision {
  *   stopped arriving (the prod database or the prod side may be gone), and the copies left are the
  *   last good backups;
  * - the newest minCopies available copies are always kept;
- * - of the rest, copies more than retentionDays older than the lineage's newest copy are deleted.
- *   Ages count back from the newest copy, not from now, so a lineage whose copies stop arriving
- *   keeps its last retentionDays of backups for good even before the freeze engages.
+ * - daily tier: copies at most retentionDays older than the lineage's newest copy are kept;
+ * - weekly tier: the newest copy of each of the keepWeekly ISO weeks counted back from the newest
+ *   copy's week (that week included) is kept; monthly tier: the same for keepMonthly calendar
+ *   months. So a corruption noticed after retentionDays is still recoverable from a copy of the
+ *   week or month before it;
+ * - everything else is deleted.
+ * Ages and tiers count back from the newest copy, not from now, so a lineage whose copies stop
+ * arriving keeps its last backups of every tier for good even before the freeze engages.
  */
 export function planRetention(
   copies: readonly RetentionCopy[],
@@ -50,9 +68,14 @@ export function planRetention(
   const candidates: RetentionCopy[] = [];
   for (const copy of copies) {
     if (!copy.managed) {
-      decisions.push({ id: copy.id, action: "keep", reason: "not created by rds-failsafe" });
+      decisions.push({
+        id: copy.id,
+        action: "keep",
+        reason: "not created by rds-failsafe",
+        tier: "unmanaged",
+      });
     } else if (!copy.available || !copy.time) {
-      decisions.push({ id: copy.id, action: "keep", reason: "not available yet" });
+      decisions.push({ id: copy.id, action: "keep", reason: "not available yet", tier: "pending" });
     } else {
       candidates.push(copy);
     }
@@ -63,35 +86,97 @@ export function planRetention(
   const frozen = candidates.length > 0 && newestAge > rules.freezeAfterHours;
   // A copy "from the future" (a skewed clock) must not push the window forward.
   const anchor = newestTime && newestTime < now ? newestTime : now;
+  const weekly = newestPerPeriod(candidates, anchor, weeksBack, rules.keepWeekly ?? 0);
+  const monthly = newestPerPeriod(candidates, anchor, monthsBack, rules.keepMonthly ?? 0);
   candidates.forEach((copy, index) => {
     const ageDays = ageHours(anchor, copy.time) / 24;
+    const keep = (tier: RetentionTier, reason: string) =>
+      decisions.push({ id: copy.id, action: "keep", reason, tier });
     if (frozen) {
-      decisions.push({
-        id: copy.id,
-        action: "keep",
-        reason: `frozen: the newest copy is ${Math.floor(newestAge)} h old (> freezeAfterHours ${rules.freezeAfterHours}), copies stopped arriving`,
-      });
+      keep(
+        "frozen",
+        `frozen: the newest copy is ${Math.floor(newestAge)} h old (> freezeAfterHours ${rules.freezeAfterHours}), copies stopped arriving`,
+      );
     } else if (index < rules.minCopies) {
-      decisions.push({
-        id: copy.id,
-        action: "keep",
-        reason: `one of the newest ${rules.minCopies} (minCopies)`,
-      });
-    } else if (ageDays > rules.retentionDays) {
-      decisions.push({
-        id: copy.id,
-        action: "delete",
-        reason: `${Math.floor(ageDays)} days older than the newest copy, beyond retentionDays ${rules.retentionDays}`,
-      });
+      // The floor keeps it; its tier is the one it is in anyway (daily, weekly…), else min-copies.
+      keep(
+        ageDays <= rules.retentionDays
+          ? "daily"
+          : weekly.has(copy)
+            ? "weekly"
+            : monthly.has(copy)
+              ? "monthly"
+              : "min-copies",
+        `one of the newest ${rules.minCopies} (minCopies)`,
+      );
+    } else if (ageDays <= rules.retentionDays) {
+      keep("daily", `within retentionDays ${rules.retentionDays}`);
+    } else if (weekly.has(copy)) {
+      keep(
+        "weekly",
+        `newest copy of its ISO week, ${weeksBack(anchor, copy.time as Date)} week(s) before the newest copy's (keepWeekly ${rules.keepWeekly ?? 0})`,
+      );
+    } else if (monthly.has(copy)) {
+      keep(
+        "monthly",
+        `newest copy of its month, ${monthsBack(anchor, copy.time as Date)} month(s) before the newest copy's (keepMonthly ${rules.keepMonthly ?? 0})`,
+      );
     } else {
       decisions.push({
         id: copy.id,
-        action: "keep",
-        reason: `within retentionDays ${rules.retentionDays}`,
+        action: "delete",
+        reason: `${Math.floor(ageDays)} days older than the newest copy, beyond retentionDays ${rules.retentionDays} and not the newest of a kept week or month`,
+        tier: "expiring",
       });
     }
   });
   return decisions;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Midnight UTC of the Monday of the ISO week `time` is in (ISO weeks start on Monday). */
+function isoWeekStart(time: Date): number {
+  const midnight = Date.UTC(time.getUTCFullYear(), time.getUTCMonth(), time.getUTCDate());
+  const mondayBased = (time.getUTCDay() + 6) % 7; // Monday 0 … Sunday 6
+  return midnight - mondayBased * DAY_MS;
+}
+
+/** ISO weeks between the week of `time` and the week of `anchor` (0: the same week). */
+export function weeksBack(anchor: Date, time: Date): number {
+  return Math.round((isoWeekStart(anchor) - isoWeekStart(time)) / (7 * DAY_MS));
+}
+
+/** Calendar months (UTC) between the month of `time` and the month of `anchor` (0: the same). */
+export function monthsBack(anchor: Date, time: Date): number {
+  return (
+    anchor.getUTCFullYear() * 12 +
+    anchor.getUTCMonth() -
+    (time.getUTCFullYear() * 12 + time.getUTCMonth())
+  );
+}
+
+/**
+ * The newest copy of each of the `count` periods counted back from the anchor's (periods 0 …
+ * count-1). `sorted` is newest first, so the first copy seen in a period is its newest.
+ */
+function newestPerPeriod(
+  sorted: readonly RetentionCopy[],
+  anchor: Date,
+  back: (anchor: Date, time: Date) => number,
+  count: number,
+): Set<RetentionCopy> {
+  const seen = new Set<number>();
+  const kept = new Set<RetentionCopy>();
+  for (const copy of sorted) {
+    const period = back(anchor, copy.time as Date);
+    if (period < 0 || period >= count || seen.has(period)) {
+      continue;
+    }
+    seen.add(period);
+    kept.add(copy);
+  }
+  return kept;
 }
 
 export function toRetentionCopy(snapshot: SnapshotInfo): RetentionCopy {

@@ -28,6 +28,7 @@ const topicArn = z
     ),
   );
 const positiveInt = z.int().check(z.minimum(1, "must be at least 1"));
+const countInt = z.int().check(z.minimum(0, "must be at least 0"));
 const nonEmpty = z.string().check(z.minLength(1, "must not be empty"));
 
 const common = {
@@ -38,6 +39,32 @@ const common = {
   /** RDS allows about 20 snapshot copies in flight per account and region. */
   copyConcurrencyLimit: z._default(positiveInt, 20),
 };
+
+/** Restore drills (issue 12): what the drill functions restore, where, and how many at once. */
+const drillSettingsSchema = z.object({
+  /** Drill databases at once at most (and restores started by one run). */
+  drillsPerRun: z._default(positiveInt, 2),
+  /** A lineage with no successful drill for this long counts as overdue (alarm). */
+  drillMaxAgeDays: z._default(positiveInt, 30),
+  /**
+   * A drill database not available this long after its restore started is given up (recorded as
+   * failed, deleted) by the next drill run.
+   */
+  drillTimeoutHours: z._default(positiveInt, 12),
+  /** Largest DB instance class a drill may use, per engine (e.g. postgres → db.t4g.micro). */
+  maxInstanceClass: z._default(z.record(z.string(), nonEmpty), {}),
+  /** DB subnet group for drill databases; absent: the default VPC. */
+  subnetGroup: z.optional(nonEmpty),
+  /** VPC security groups for drill databases; empty: the VPC's default security group. */
+  securityGroupIds: z._default(z.array(nonEmpty), []),
+});
+
+export type DrillSettings = z.output<typeof drillSettingsSchema>;
+
+/** The drill settings of a function, the defaults when the stack gave none. */
+export function drillSettingsOf(settings: { readonly drills?: DrillSettings }): DrillSettings {
+  return settings.drills ?? drillSettingsSchema.parse({});
+}
 
 export const prodSettingsSchema = z
   .object({
@@ -88,6 +115,17 @@ export const failsafeSettingsSchema = z
     freezeAfterHours: z._default(positiveInt, 48),
     /** The newest copy of a protected source older than this is an RPO breach. */
     rpoHours: z._default(positiveInt, 26),
+    // --- recovery (issue 12): tiered retention and restore drills ---
+    /** Weekly tier: the newest copy of each of this many ISO weeks is kept (handlers/retention.ts). */
+    keepWeekly: z._default(countInt, 8),
+    /** Monthly tier: the newest copy of each of this many calendar months is kept. */
+    keepMonthly: z._default(countInt, 12),
+    /**
+     * Restore drills (handlers/drill.ts), when the stack runs them; the failsafe sweep counts the
+     * lineages whose last good drill is older than drillMaxAgeDays (the drill-overdue alarm).
+     */
+    drills: z.optional(drillSettingsSchema),
+    // --- end recovery ---
     /** Where the save side reports saved copies and failures. */
     opsTopicArn: z.optional(topicArn),
     /**

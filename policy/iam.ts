@@ -39,6 +39,10 @@ export const RESOURCE_WILDCARD_ALLOWED_ACTIONS: ReadonlyMap<string, string> = ne
   ["sts:getcalleridentity", "list_awssecuritytokenservice: no resource type"],
   ["kms:listkeys", "list_awskeymanagementservice: no resource type"],
   ["kms:listaliases", "list_awskeymanagementservice: no resource type"],
+  [
+    "rds:describeorderabledbinstanceoptions",
+    "list_amazonrds: no resource type (restore drills: the smallest instance class of an engine)",
+  ],
   // Only optional resource types (db/snapshot, cluster/cluster-snapshot), and the handlers call
   // them without an identifier to list snapshots shared from the other account
   // (SnapshotType=shared): there is no snapshot ARN of this account to scope them to.

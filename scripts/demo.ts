@@ -11,6 +11,7 @@ import { startEmulator, type RunningEmulator } from "../test/support/emulator-pr
 import { PipelineSim } from "../test/support/pipeline-sim";
 import { protection, sourceKeyOf, type Source } from "../test/support/protection";
 import { createWorld, type Encryption } from "../test/support/world";
+import { showRecovery } from "./demo-recovery";
 import { statusStep } from "./demo-ops";
 
 interface Database extends Source {
@@ -66,7 +67,7 @@ async function main(): Promise<number> {
     );
     const world = await createWorld();
     await setEmulatorLimits({ copySeconds: COPY_SECONDS, copyLimit: 20 });
-    say("evaluating the Pulumi program under mocks and extracting the six Lambda archives");
+    say("evaluating the Pulumi program under mocks and extracting the Lambda archives");
     const code = await deployedCode(world);
 
     say(`creating ${DATABASES.length} databases in prod`);
@@ -148,6 +149,7 @@ async function main(): Promise<number> {
       ["failed", "rejected"].includes(String(d.decision)),
     );
     for (const w of warnings) say(`  ${w.stage}: ${String(w.decision)} ${String(w.reason)}`);
+    if (!(await showRecovery({ world, code, say }))) return 1; // drills + guided restore (issue 12)
     await statusStep(world, code, say); // the operator's view: npx rds-failsafe status (demo-ops.ts)
     return unprotected > 0 || timedOut ? 1 : 0;
   } finally {

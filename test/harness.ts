@@ -107,6 +107,8 @@ export interface EmulatorLimits {
   readonly copyLimit?: number;
   /** Manual snapshots per kind, account and region before SnapshotQuotaExceeded. */
   readonly manualSnapshotQuota?: number;
+  /** Restored databases report `creating` for this many seconds (extension 14.). */
+  readonly restoreSeconds?: number;
 }
 
 export async function setEmulatorLimits(limits: EmulatorLimits): Promise<void> {

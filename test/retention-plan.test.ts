@@ -125,7 +125,7 @@ describe("planRetention", () => {
         "one of the newest 3 (minCopies)",
         "one of the newest 3 (minCopies)",
         "one of the newest 3 (minCopies)",
-        "40 days older than the newest copy, beyond retentionDays 31",
+        "40 days older than the newest copy, beyond retentionDays 31 and not the newest of a kept week or month",
       ],
     );
   });

@@ -77,7 +77,14 @@ describe("retention handler (failsafe account, emulator)", function () {
   }
 
   beforeEach(async () => {
-    world = await createWorld({ retentionDays: 31, minCopies: 3, freezeAfterHours: 48 });
+    // The daily rule alone (tiers off); the tier rows below turn them on.
+    world = await createWorld({
+      retentionDays: 31,
+      minCopies: 3,
+      freezeAfterHours: 48,
+      keepWeekly: 0,
+      keepMonthly: 0,
+    });
     // A database in the failsafe account only to take fixture snapshots from.
     await world.failsafe.rds.send(
       new CreateDBInstanceCommand({
@@ -122,6 +129,48 @@ describe("retention handler (failsafe account, emulator)", function () {
       assert.match(line?.reason ?? "", new RegExp(`^${row.deleted.length} deleted`));
     });
   }
+
+  it("with weekly and monthly tiers, keeps the newest copy of each kept week and month", async () => {
+    world = await createWorld({
+      retentionDays: 7,
+      minCopies: 3,
+      freezeAfterHours: 48,
+      keepWeekly: 4,
+      keepMonthly: 3,
+    });
+    await world.failsafe.rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: "fixture",
+        Engine: "postgres",
+        DBInstanceClass: "db.t3.micro",
+        AllocatedStorage: 20,
+        MasterUsername: "app",
+        MasterUserPassword: "not-a-secret-1",
+      }),
+    );
+    // Daily copies for 100 days: 7 days, then a copy per week for 4 weeks, a copy per month for 3.
+    const ages = Array.from({ length: 100 }, (_, i) => i);
+    const ids = await seed("orders", ages);
+    // 20 deletes per run (maxActionsPerRun): the later copy-finished events delete the rest.
+    for (let run = 0; run < 5; run += 1) await trigger(ids[0] ?? "");
+    const left = new Set(await remaining());
+    const kept = ages.filter((age) => left.has(ids[age] ?? ""));
+    const day = (age: number) => new Date(world.now().getTime() - age * DAY_MS);
+    const weekOf = (t: Date) => Math.floor((t.getTime() / DAY_MS + 3) / 7); // Monday-based
+    const monthOf = (t: Date) => t.getUTCFullYear() * 12 + t.getUTCMonth();
+    const newestIn = (key: (t: Date) => number, back: number) =>
+      ages.find((age) => key(day(0)) - key(day(age)) === back);
+    const expected = new Set([
+      ...ages.filter((age) => age <= 7),
+      ...[0, 1, 2, 3].map((w) => newestIn(weekOf, w)),
+      ...[0, 1, 2].map((m) => newestIn(monthOf, m)),
+    ]);
+    assert.deepEqual(
+      kept,
+      [...expected].filter((a) => a !== undefined).sort((a, b) => a - b),
+    );
+    assert.ok(kept.length < 20 && kept.some((a) => a > 14), `kept ages ${kept.join(",")}`);
+  });
 
   it("an event for an unmanaged snapshot deletes nothing", async () => {
     await seed("orders", [0, 40, 50, 60, 70]);

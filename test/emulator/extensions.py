@@ -83,7 +83,6 @@ happens for a snapshot shared from another account (the pages are cited at the c
    with ``Used`` = the caller's manual DB (cluster) snapshots in the region -- the count 7.
    checks -- and ``Max`` = the ``manualSnapshotQuota`` knob, else AWS's default of 100;
    ``DBInstances`` / ``DBClusters`` with their counts and AWS's default of 40.
-
 12. KMS key state (moto checks that a key exists, never its state): ``CopyDBSnapshot`` /
    ``CopyDBClusterSnapshot`` whose target ``KmsKeyId`` or whose source snapshot's key is
    ``Disabled`` or ``PendingDeletion``, and ``RestoreDBInstanceFromDBSnapshot`` /
@@ -101,6 +100,24 @@ happens for a snapshot shared from another account (the pages are cited at the c
    the ARN of the snapshot it was copied from (API_DBClusterSnapshot: "If the DB cluster
    snapshot was copied from a source DB cluster snapshot, the ARN for the source DB cluster
    snapshot, otherwise, a null value"), the owner's ARN for a shared source. moto reports none.
+
+14. Restores from snapshots (the drills and the guided restore), as the RDS API reference
+   documents them. ``RestoreDBInstanceFromDBSnapshot``: moto drops every parameter whose value
+   is false or 0 (``if value:``), so ``BackupRetentionPeriod=0``, ``PubliclyAccessible=false``,
+   ``DeletionProtection=false``, ``MultiAZ=false``, ``AutoMinorVersionUpgrade=false`` and
+   ``CopyTagsToSnapshot=false`` silently became the source database's settings (a drill of a
+   deletion-protected database could then not be deleted); they are applied as given, and an
+   instance restored with no backups has no automated snapshot. ``RestoreDBClusterFromSnapshot``
+   onto an identifier in use is ``DBClusterAlreadyExistsFault`` (moto replaced the cluster).
+   ``CreateDBInstance`` into a restored cluster that is not ``available`` yet is
+   ``InvalidDBClusterStateFault`` ("You can create DB instances only after the
+   RestoreDBClusterFromSnapshot operation has completed and the DB cluster is available").
+   ``DeleteDBCluster`` removes the cluster's automated snapshots unless
+   ``DeleteAutomatedBackups=false`` (AWS's default; moto kept them). Restore duration (run-time
+   knob ``restoreSeconds``, off by default): restored instances, restored clusters and instances
+   created in a restored cluster report ``creating`` until S seconds (wall clock) after the call
+   (moto: instances ``available`` at once, clusters ``creating`` for one read). RDS emits no
+   events in moto: the harness delivers the ``RDS-EVENT-0043`` / ``0170`` / ``0005`` AWS sends.
 
 The fault codes for 2 and 3 are not documented; ``InvalidParameterValue`` is what RDS
 returns for the analogous cross-Region case. Not emulated: key policies and grants,
@@ -129,6 +146,7 @@ from moto.rds.exceptions import (
     RDSClientError,
 )
 from moto.rds.models import (
+    DBCluster,
     DBClusterSnapshot,
     DBInstance,
     DBSnapshot,
@@ -268,7 +286,7 @@ def _describe(response: RDSResponse, resource_type: type, parent_param: str, id_
 
 # 6. and 7.: run-time knobs, set through /moto-api/config and cleared by /moto-api/reset.
 _LIMITS: dict[str, float] = {}
-_KNOBS = ("copySeconds", "copyLimit", "manualSnapshotQuota")
+_KNOBS = ("copySeconds", "copyLimit", "manualSnapshotQuota", "restoreSeconds")
 # 10.: kept apart from the limits, so moving the clock leaves them as they are.
 _CLOCK: dict[str, float] = {"offsetSeconds": 0.0}
 
@@ -433,6 +451,117 @@ def _apply_resource_ids() -> None:
 
     DBInstance.__init__ = instance_init
     DBClusterSnapshot.__init__ = cluster_snapshot_init
+
+
+# 14.
+_RESTORE_FLAGS = (
+    "backup_retention_period",
+    "publicly_accessible",
+    "deletion_protection",
+    "multi_az",
+    "auto_minor_version_upgrade",
+    "copy_tags_to_snapshot",
+)
+
+
+def _restore_started(resource) -> None:
+    resource.__dict__["_rf_restored"] = True
+    seconds = _LIMITS.get("restoreSeconds")
+    if seconds:
+        resource.__dict__["_rf_ready_at"] = time.monotonic() + seconds
+
+
+def _apply_restores() -> None:
+    # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBInstanceFromDBSnapshot.html
+    # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBClusterFromSnapshot.html
+    # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBCluster.html
+    orig_restore_instance = RDSBackend.restore_db_instance_from_db_snapshot
+    orig_restore_cluster = RDSBackend.restore_db_cluster_from_snapshot
+    orig_create_instance = RDSBackend.create_db_instance
+    orig_delete_cluster_response = RDSResponse.delete_db_cluster
+
+    def restore_instance(self, from_snapshot_id, overrides):
+        db = orig_restore_instance(self, from_snapshot_id, overrides)
+        for key in _RESTORE_FLAGS:
+            value = overrides.get(key)
+            if value is not None and not value:
+                setattr(db, key, value)
+        if db.backup_retention_period == 0:
+            for snapshot_id, snapshot in list(self.database_snapshots.items()):
+                if (
+                    snapshot.snapshot_type == "automated"
+                    and snapshot.db_instance_identifier == db.db_instance_identifier
+                ):
+                    del self.database_snapshots[snapshot_id]
+        _restore_started(db)
+        return db
+
+    def restore_cluster(self, from_snapshot_id, overrides):
+        cluster_id = overrides.get("db_cluster_identifier")
+        if cluster_id in self.clusters:
+            raise RDSClientError("DBClusterAlreadyExistsFault", "DB Cluster already exists")
+        cluster = orig_restore_cluster(self, from_snapshot_id, overrides)
+        for key in ("deletion_protection", "copy_tags_to_snapshot"):
+            value = overrides.get(key)
+            if value is not None and not value:
+                setattr(cluster, key, value)
+        _restore_started(cluster)
+        return cluster
+
+    def create_instance(self, db_kwargs):
+        cluster = self.clusters.get(db_kwargs.get("db_cluster_identifier") or "")
+        restored = cluster is not None and cluster.__dict__.get("_rf_restored")
+        if restored:
+            ready = cluster.__dict__.get("_rf_ready_at")
+            if (ready is not None and time.monotonic() < ready) or cluster._status == "creating":
+                raise RDSClientError(
+                    "InvalidDBClusterStateFault",
+                    f"DB cluster {cluster.db_cluster_identifier} is not available.",
+                )
+        db = orig_create_instance(self, db_kwargs)
+        if restored:
+            _restore_started(db)
+        return db
+
+    def delete_cluster_response(self):
+        cluster_id = self.params.get("DBClusterIdentifier")
+        keep = self.params.get("DeleteAutomatedBackups") is False
+        result = orig_delete_cluster_response(self)
+        if not keep:
+            for snapshot_id, snapshot in list(self.backend.cluster_snapshots.items()):
+                if (
+                    snapshot.snapshot_type == "automated"
+                    and snapshot.db_cluster_identifier == cluster_id
+                ):
+                    del self.backend.cluster_snapshots[snapshot_id]
+        return result
+
+    def instance_status_get(self):
+        ready = self.__dict__.get("_rf_ready_at")
+        if ready is not None and time.monotonic() < ready:
+            return "creating"
+        return self.__dict__.get("_rf_status", "available")
+
+    def instance_status_set(self, value):
+        self.__dict__["_rf_status"] = value
+
+    cluster_status = DBCluster.status
+
+    def cluster_status_get(self):
+        ready = self.__dict__.get("_rf_ready_at")
+        if ready is not None:
+            if time.monotonic() < ready:
+                return "creating"
+            if self._status == "creating":
+                self._status = "available"
+        return cluster_status.fget(self)
+
+    RDSBackend.restore_db_instance_from_db_snapshot = restore_instance
+    RDSBackend.restore_db_cluster_from_snapshot = restore_cluster
+    RDSBackend.create_db_instance = create_instance
+    RDSResponse.delete_db_cluster = delete_cluster_response
+    DBInstance.status = property(instance_status_get, instance_status_set)
+    DBCluster.status = property(cluster_status_get, cluster_status.fset)
 
 
 def create_automated_snapshot(params: dict) -> dict:
@@ -665,6 +794,7 @@ def apply() -> None:
     RDSResponse.describe_db_cluster_snapshots = describe_db_cluster_snapshots
     _apply_limits()
     _apply_resource_ids()
+    _apply_restores()
     _apply_account_attributes()
     _apply_source_arns()
     _apply_key_states()

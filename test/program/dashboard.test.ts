@@ -5,7 +5,7 @@ import {
   DASHBOARD_NAMES,
   dashboardBody,
   sideAlarmNames,
-  SIDE_PARTS,
+  sideParts,
   type DashboardSide,
 } from "../../components/dashboard";
 import { QUOTA_ALARM_NAMES } from "../../components/quota-alarm";
@@ -83,7 +83,7 @@ describe("operations: dashboards, quota alarms, runbook links (mocks)", function
         .sort();
       assert.deepEqual([...(widget?.properties.alarms as string[])].sort(), programAlarms);
       assert.deepEqual(
-        [...sideAlarmNames(side)].sort(),
+        [...sideAlarmNames(side, true)].sort(),
         alarmsOf(side)
           .map((a) => a.inputs.name)
           .sort(),
@@ -110,7 +110,8 @@ describe("operations: dashboards, quota alarms, runbook links (mocks)", function
         .filter((f) => sideOf(f.urn) === side)
         .map((f) => String(f.inputs.name))
         .sort();
-      assert.deepEqual([...SIDE_PARTS[side].functions].sort(), functions);
+      // The base config runs the restore drills (drills: true by default).
+      assert.deepEqual([...sideParts(side, true).functions].sort(), functions);
 
       const queues = new Set(
         ofType(both, "aws:sqs/queue:Queue")

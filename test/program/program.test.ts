@@ -12,6 +12,10 @@ import {
 } from "./support";
 
 const MODES = ["save", "copy", "both"] as const;
+const NO_RESOURCE_TYPE = new Set([
+  "rds:DescribeAccountAttributes",
+  "rds:DescribeOrderableDBInstanceOptions",
+]);
 
 /** Resources per type a side builds (the inventory the README's deploy guide lists). */
 const SAVE_SIDE: Record<string, number> = {
@@ -20,18 +24,21 @@ const SAVE_SIDE: Record<string, number> = {
   "aws:sns/topic:Topic": 2,
   "aws:sns/topicPolicy:TopicPolicy": 1,
   "aws:sns/topicSubscription:TopicSubscription": 1,
-  "aws:sqs/queue:Queue": 4,
-  "aws:sqs/queuePolicy:QueuePolicy": 2,
-  "aws:cloudwatch/eventRule:EventRule": 2,
-  "aws:cloudwatch/eventTarget:EventTarget": 2,
-  "aws:lambda/function:Function": 3,
-  "aws:lambda/eventSourceMapping:EventSourceMapping": 2,
-  "aws:lambda/permission:Permission": 1,
-  "aws:iam/role:Role": 3,
-  "aws:iam/rolePolicy:RolePolicy": 3,
-  "aws:cloudwatch/logGroup:LogGroup": 3,
-  // 3 function errors, 2 DLQs, RPO breaches, sweep stopped, rejected hand-offs, snapshot quota
-  "aws:cloudwatch/metricAlarm:MetricAlarm": 9,
+  // restore drills (components/drills.ts) add: the drill-verify queue and DLQ, the drill-events
+  // rule and the drill schedule, the drill and drill-verify functions, their alarms
+  "aws:sqs/queue:Queue": 4 + 2,
+  "aws:sqs/queuePolicy:QueuePolicy": 2 + 1,
+  "aws:cloudwatch/eventRule:EventRule": 2 + 2,
+  "aws:cloudwatch/eventTarget:EventTarget": 2 + 2,
+  "aws:lambda/function:Function": 3 + 2,
+  "aws:lambda/eventSourceMapping:EventSourceMapping": 2 + 1,
+  "aws:lambda/permission:Permission": 1 + 1,
+  "aws:iam/role:Role": 3 + 2,
+  "aws:iam/rolePolicy:RolePolicy": 3 + 2,
+  "aws:cloudwatch/logGroup:LogGroup": 3 + 2,
+  // 3 function errors, 2 DLQs, RPO breaches, sweep stopped, rejected hand-offs, snapshot quota;
+  // drills: 2 function errors, 1 DLQ, drill failed, drill overdue
+  "aws:cloudwatch/metricAlarm:MetricAlarm": 9 + 5,
   "aws:cloudwatch/dashboard:Dashboard": 1,
 };
 const COPY_SIDE: Record<string, number> = {
@@ -148,13 +155,11 @@ describe("Pulumi program under mocks", function () {
             assert.ok(!action.includes("*"), `${policy.name}: wildcard action ${action}`);
           }
           assert.equal(s.NotAction, undefined);
-          // rds:DescribeAccountAttributes (the sweeps' quota figures) has no resource type: AWS
-          // accepts only "*" for it (Service Authorization Reference).
-          if (
-            asArray(s.Action as string | string[]).every(
-              (a) => a === "rds:DescribeAccountAttributes",
-            )
-          ) {
+          // Actions without a resource type take only "*" (Service Authorization Reference):
+          // rds:DescribeAccountAttributes (the sweeps' quota figures) and
+          // rds:DescribeOrderableDBInstanceOptions (the drills' instance class).
+          const actions = asArray(s.Action as string | string[]);
+          if (actions.every((a) => NO_RESOURCE_TYPE.has(a))) {
             assert.deepEqual(s.Resource, "*", `${policy.name}: ${String(s.Sid)}`);
             continue;
           }
@@ -193,8 +198,12 @@ describe("Pulumi program under mocks", function () {
             }
           }
           if (actions.some((a) => /^rds:(Delete|Modify)/.test(a))) {
+            // Drill databases (failsafe-drill-*) carry the drill mark instead (issue 12).
+            const drill = asArray(s.Resource as string | string[]).every((r) =>
+              /:(db|cluster):failsafe-drill-\*$/.test(r),
+            );
             assert.ok(
-              JSON.stringify(s.Condition).includes("failsafe:managed"),
+              JSON.stringify(s.Condition).includes(drill ? "failsafe:drill" : "failsafe:managed"),
               `${policy.name}: ${actions.join()} needs the managed-tag condition`,
             );
           }
@@ -364,7 +373,7 @@ describe("Pulumi program under mocks", function () {
         ]),
       );
       const mappings = ofType(runs.both, "aws:lambda/eventSourceMapping:EventSourceMapping");
-      assert.equal(mappings.length, 4);
+      assert.equal(mappings.length, 4 + 1);
       for (const m of mappings) {
         const queue = byArn.get(String(m.inputs.eventSourceArn));
         assert.ok(queue, `${m.name} reads a queue of this program`);
@@ -404,6 +413,7 @@ describe("Pulumi program under mocks", function () {
         (r) => r.inputs.scheduleExpression,
       );
       assert.deepEqual(schedules.map((r) => [r.name, r.inputs.scheduleExpression]).sort(), [
+        ["drill-schedule", "rate(7 days)"],
         ["failsafe-sweep-schedule", "rate(1 hour)"],
         ["prod-sweep-schedule", "rate(1 hour)"],
       ]);
@@ -415,7 +425,7 @@ describe("Pulumi program under mocks", function () {
           (g) => g.inputs.name === `/aws/lambda/${String(f.inputs.name)}`,
         );
         assert.equal(logGroup?.inputs.retentionInDays, 90);
-        if (String(f.inputs.name).endsWith("sweep")) {
+        if (/sweep$|-drill$/.test(String(f.inputs.name))) {
           assert.equal(f.inputs.reservedConcurrentExecutions, 1);
         }
       }
@@ -440,10 +450,10 @@ describe("Pulumi program under mocks", function () {
 
     it("alarms on every function's errors, every DLQ and the RPO, to the ops topic of the same account", () => {
       const alarms = ofType(runs.both, "aws:cloudwatch/metricAlarm:MetricAlarm");
-      assert.equal(alarms.filter((a) => a.inputs.metricName === "Errors").length, 6);
+      assert.equal(alarms.filter((a) => a.inputs.metricName === "Errors").length, 6 + 2);
       assert.equal(
         alarms.filter((a) => a.inputs.metricName === "ApproximateNumberOfMessagesVisible").length,
-        4,
+        4 + 1,
       );
       const rpo = alarms.find((a) => a.inputs.metricName === "RpoBreaches");
       assert.equal(rpo?.inputs.threshold, 0);

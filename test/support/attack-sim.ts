@@ -20,7 +20,7 @@ import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { EVENT_IDS } from "../../handlers/events";
 import type { SnapshotKind } from "../../handlers/naming";
 import { RdsSnapshots, type SnapshotInfo } from "../../handlers/rds";
-import { dlqName } from "../../components/names";
+import { dlqName, NAMES } from "../../components/names";
 import {
   FAILSAFE_ACCOUNT,
   PROD_ACCOUNT,
@@ -199,6 +199,10 @@ export function rateMs(expression: string): number {
   return Number(m[1]) * unit;
 }
 
+/** The restore drills' rules (components/drills.ts): the drill schedule and the drill events. */
+const isDrillRule = (name: string): boolean =>
+  name === NAMES.rule.drillEvents || name === `${NAMES.fn.drill}-schedule`;
+
 export class AttackSim {
   readonly alarms: AlarmDefinition[];
   readonly datapoints: Datapoint[] = [];
@@ -252,6 +256,9 @@ export class AttackSim {
     const targets = ofType(code.program, "aws:cloudwatch/eventTarget:EventTarget");
     this.rules = ofType(code.program, "aws:cloudwatch/eventRule:EventRule")
       .filter((r) => typeof r.inputs.eventPattern === "string")
+      // Restore drills are not played here (their RDS restore events are the drill harness's,
+      // test/support/drills.ts; test/program/drills-deployed.test.ts runs them deployed).
+      .filter((r) => !isDrillRule(String(r.inputs.name)))
       .map((r) => {
         const target = targets.find((t) => t.inputs.rule === r.inputs.name);
         const arn = typeof target?.inputs.arn === "string" ? target.inputs.arn : "";
@@ -278,7 +285,7 @@ export class AttackSim {
     await setEmulatorClock(sim.offsetMs);
     for (const rule of ofType(code.program, "aws:cloudwatch/eventRule:EventRule")) {
       const expression = rule.inputs.scheduleExpression;
-      if (typeof expression !== "string") continue;
+      if (typeof expression !== "string" || isDrillRule(String(rule.inputs.name))) continue;
       const which = String(rule.inputs.name).includes("prod-sweep")
         ? "prod-sweep"
         : "failsafe-sweep";

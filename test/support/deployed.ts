@@ -137,6 +137,9 @@ export async function useDeployedCode(world: World): Promise<Record<string, Lamb
     save: sqs(FUNCTIONS.save),
     retention: sqs(FUNCTIONS.retention),
     sweep: () => fn(FUNCTIONS.failsafeSweep).invoke(null),
+    // restore drills (issue 12)
+    drill: () => fn(FUNCTIONS.drill).invoke(null),
+    drillVerify: sqs(FUNCTIONS.drillVerify),
   };
   return functions;
 }

@@ -11,6 +11,12 @@ export interface ProxyOptions {
   readonly throttleRate?: number;
   /** Random source (tests pass a seeded one). */
   readonly random?: () => number;
+  /**
+   * Answers chosen requests (by `service:Action`) with an error of AWS's query-protocol shape
+   * instead of forwarding them, e.g. the AccessDenied an IAM policy would cause (moto enforces no
+   * IAM). Returns undefined to forward.
+   */
+  readonly refuse?: (action: string) => { code: string; message: string } | undefined;
 }
 
 /** `Throttling` as RDS and SNS (query protocol) return it; the SDK retries it as a throttle. */
@@ -84,6 +90,18 @@ export class ThrottleProxy {
         this.throttled += 1;
         const xml = throttlingResponse();
         res.writeHead(400, {
+          "content-type": "text/xml",
+          "content-length": Buffer.byteLength(xml),
+        });
+        res.end(xml);
+        return;
+      }
+      const refusal = this.options.refuse?.(action);
+      if (refusal) {
+        const xml =
+          `<ErrorResponse><Error><Type>Sender</Type><Code>${refusal.code}</Code>` +
+          `<Message>${refusal.message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
+        res.writeHead(403, {
           "content-type": "text/xml",
           "content-length": Buffer.byteLength(xml),
         });

@@ -18,6 +18,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { EVENT_IDS } from "../../handlers/events";
 import { failsafeHandlers, prodHandlers } from "../../handlers/index";
+import type { FailsafeSettingsInput } from "../../handlers/settings";
 import type { SnapshotKind } from "../../handlers/naming";
 import { RdsSnapshots, type SnapshotInfo } from "../../handlers/rds";
 import {
@@ -47,6 +48,10 @@ export interface WorldOptions {
   readonly unprotectedAfterHours?: number;
   /** The prod accounts the save side accepts (default: the one prod account). */
   readonly prodAccountIds?: readonly string[];
+  // recovery (issue 12): retention tiers (handler defaults 8 / 12) and drill settings
+  readonly keepWeekly?: number;
+  readonly keepMonthly?: number;
+  readonly drills?: FailsafeSettingsInput["drills"];
 }
 
 /**
@@ -121,6 +126,9 @@ export async function createWorld(options: WorldOptions = {}) {
       rpoHours: options.rpoHours,
       opsTopicArn,
       notifyOn: options.notifyOn,
+      keepWeekly: options.keepWeekly,
+      keepMonthly: options.keepMonthly,
+      drills: options.drills,
     },
     { rds: failsafe.rds, sns: failsafe.sns, metrics, log: failsafeLog, clock },
   );
@@ -154,7 +162,10 @@ export async function createWorld(options: WorldOptions = {}) {
     },
     /** The handlers the deliver* helpers call; the serialized-code test swaps in deployed code. */
     prodSide: prodSide as Pick<typeof prodSide, "copy" | "share" | "sweep">,
-    failsafeSide: failsafeSide as Pick<typeof failsafeSide, "save" | "retention" | "sweep">,
+    failsafeSide: failsafeSide as Pick<
+      typeof failsafeSide,
+      "save" | "retention" | "sweep" | "drill" | "drillVerify"
+    >,
     /** Moves the handlers' clock forward (and, with `emulator`, RDS's creation times too). */
     async advanceHours(hours: number, opts: { emulator?: boolean } = {}): Promise<void> {
       now = new Date(now.getTime() + hours * 3_600_000);
