@@ -12,11 +12,20 @@ import {
   handoffTopicArn as fixedHandoffTopicArn,
   OrgGuard,
   parseStackConfig,
+  PROJECT,
   SaveSide,
 } from "./components";
 
 const cfg = new pulumi.Config();
-const config = parseStackConfig(Object.fromEntries(CONFIG_KEYS.map((key) => [key, cfg.get(key)])));
+// Every `rds-failsafe:` key the engine passed (stack config plus Pulumi.yaml defaults): a key the
+// program does not know is a typo that would otherwise be ignored (config.ts names the closest).
+const present = Object.keys(pulumi.runtime.allConfig())
+  .filter((key) => key.startsWith(`${PROJECT}:`))
+  .map((key) => key.slice(PROJECT.length + 1));
+const config = parseStackConfig(
+  Object.fromEntries(CONFIG_KEYS.map((key) => [key, cfg.get(key)])),
+  present,
+);
 const tags = { Application: "rds-failsafe", ManagedBy: "pulumi", Stack: pulumi.getStack() };
 const common = {
   region: config.region,

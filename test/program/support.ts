@@ -33,6 +33,8 @@ export function baseConfig(sides: "copy" | "save" | "both"): Record<string, stri
     region: "eu-west-1",
     prodAccountId: PROD,
     failsafeAccountId: FAILSAFE,
+    // A notification target is required; "none" keeps the inventory free of e-mail subscriptions.
+    notifications: "none",
     ...(sides !== "save" ? { prodRoleArn: `arn:aws:iam::${PROD}:role/rds-failsafe-deploy` } : {}),
     ...(sides !== "copy"
       ? {
