@@ -589,6 +589,12 @@ export const BOOTSTRAP_ROLE_NAMES = {
   githubDeploy: "rds-failsafe-github-deploy",
   githubPreview: "rds-failsafe-github-preview",
 } as const;
+/** The preview role of the account a deploy role is in (same partition, fixed name). */
+export function previewRoleArnOf(deployRoleArn: string): string {
+  const [arn, partition, , , account] = deployRoleArn.split(":");
+  return `${arn}:${partition}:iam::${account}:role/${BOOTSTRAP_ROLE_NAMES.preview}`;
+}
+
 const PROGRAM_ROLE_NAMES: readonly string[] = [
   ...Object.values(BOOTSTRAP_ROLE_NAMES),
   ...Object.values(NAMES.fn),

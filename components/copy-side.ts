@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ProdSettingsInput } from "../handlers/settings";
 import { SnapshotFunction } from "./function";
+import { SnapshotQuotaRequest } from "./snapshot-quota";
 import { policyDocument } from "./iam";
 import { transitKeyPolicy } from "./keys";
 import { anyAboveZeroAlarm, heartbeatAlarm } from "./alarms";
@@ -34,6 +35,12 @@ export interface CopySideArgs {
   /** EventBridge schedule expression of the prod sweep. */
   readonly sweepSchedule: string;
   readonly logRetentionDays: number;
+  /** Permissions boundary ARN every function role carries (deploy-roles.ts); none when undefined. */
+  readonly permissionsBoundaryArn?: string;
+  /** The deploy role of this account, named in the policies of the keys it may update (keys.ts). */
+  readonly deployRoleArn?: string;
+  /** Manual-snapshot quota to request through Service Quotas (snapshot-quota.ts); none when undefined. */
+  readonly requestSnapshotQuota?: number;
   /** Optional e-mail subscription to the prod ops topic. */
   readonly notificationEmail?: string;
 }
@@ -74,7 +81,12 @@ export class CopySide extends pulumi.ComponentResource {
         enableKeyRotation: true,
         deletionWindowInDays: 30,
         policy: policyDocument(
-          transitKeyPolicy(args.region, args.prodAccountId, args.failsafeAccountId),
+          transitKeyPolicy(
+            args.region,
+            args.prodAccountId,
+            args.failsafeAccountId,
+            args.deployRoleArn,
+          ),
         ),
       },
       // Never replace this key to "rotate" it (rotation is on): incremental cross-account copies
@@ -96,6 +108,7 @@ export class CopySide extends pulumi.ComponentResource {
         keyAlias: NAMES.keyAlias.prodMessaging,
         opsTopicName: NAMES.opsTopic.copy,
         notificationEmail: args.notificationEmail,
+        deployRoleArn: args.deployRoleArn,
       },
       { parent: this },
     );
@@ -177,6 +190,7 @@ export class CopySide extends pulumi.ComponentResource {
       settings,
       logRetentionDays: args.logRetentionDays,
       alarmTopicArn,
+      permissionsBoundaryArn: args.permissionsBoundaryArn,
     };
     const functions = [
       new SnapshotFunction(
@@ -255,6 +269,13 @@ export class CopySide extends pulumi.ComponentResource {
       shareDlq: shareQueue.dlq.url,
     });
     this.functionNames = pulumi.all(functions.map((f) => f.function.name));
+    if (args.requestSnapshotQuota !== undefined) {
+      new SnapshotQuotaRequest(
+        "snapshot-quota",
+        { provider: args.provider, value: args.requestSnapshotQuota },
+        { parent: this },
+      );
+    }
     this.registerOutputs({
       transitKeyArn: this.transitKeyArn,
       opsTopicArn: this.opsTopicArn,

@@ -4,6 +4,7 @@ import type { FailsafeSettingsInput } from "../handlers/settings";
 import { FAILSAFE_METRICS_SERVICE, METRICS_NAMESPACE } from "../handlers/metrics";
 import { anyAboveZeroAlarm, heartbeatAlarm } from "./alarms";
 import { SnapshotFunction } from "./function";
+import { SnapshotQuotaRequest } from "./snapshot-quota";
 import { policyDocument } from "./iam";
 import { vaultKeyPolicy } from "./keys";
 import { Messaging } from "./messaging";
@@ -33,6 +34,12 @@ export interface SaveSideArgs {
   readonly sweepSchedule: string;
   readonly notifyOn: "failures" | "all";
   readonly logRetentionDays: number;
+  /** Permissions boundary ARN every function role carries (deploy-roles.ts); none when undefined. */
+  readonly permissionsBoundaryArn?: string;
+  /** The deploy role of this account, named in the policies of the keys it may update (keys.ts). */
+  readonly deployRoleArn?: string;
+  /** Manual-snapshot quota to request through Service Quotas (snapshot-quota.ts); none when undefined. */
+  readonly requestSnapshotQuota?: number;
   readonly notificationEmail?: string;
 }
 
@@ -82,9 +89,18 @@ export class SaveSide extends pulumi.ComponentResource {
         // point (README "The vault key"): changing this policy is a break-glass operation.
         bypassPolicyLockoutSafetyCheck: true,
       },
-      child,
+      // protect, not retainOnDelete: `pulumi destroy` must stop here, loudly, rather than drop
+      // the key from the state and leave it (and its alias, which would then block the next
+      // deploy) behind. `pulumi destroy --exclude-protected` removes everything else and keeps
+      // both in the state, so a later `pulumi up` takes them up again; deleting the key is a
+      // break-glass operation (docs/deploy.md, "Tear down").
+      { ...child, protect: true },
     );
-    new aws.kms.Alias("vault", { name: NAMES.keyAlias.vault, targetKeyId: vaultKey.keyId }, child);
+    new aws.kms.Alias(
+      "vault",
+      { name: NAMES.keyAlias.vault, targetKeyId: vaultKey.keyId },
+      { ...child, protect: true },
+    );
 
     const publishers = handoffPublishers(args.region, args.prodAccountIds);
     const messaging = new Messaging(
@@ -97,6 +113,7 @@ export class SaveSide extends pulumi.ComponentResource {
         opsTopicName: NAMES.opsTopic.save,
         notificationEmail: args.notificationEmail,
         crossAccountPublishers: publishers,
+        deployRoleArn: args.deployRoleArn,
       },
       { parent: this },
     );
@@ -199,6 +216,7 @@ export class SaveSide extends pulumi.ComponentResource {
       settings,
       logRetentionDays: args.logRetentionDays,
       alarmTopicArn,
+      permissionsBoundaryArn: args.permissionsBoundaryArn,
     };
     const functions = [
       new SnapshotFunction(
@@ -300,6 +318,13 @@ export class SaveSide extends pulumi.ComponentResource {
       retentionDlq: retentionQueue.dlq.url,
     });
     this.functionNames = pulumi.all(functions.map((f) => f.function.name));
+    if (args.requestSnapshotQuota !== undefined) {
+      new SnapshotQuotaRequest(
+        "snapshot-quota",
+        { provider: args.provider, value: args.requestSnapshotQuota },
+        { parent: this },
+      );
+    }
     this.registerOutputs({
       vaultKeyArn: this.vaultKeyArn,
       handoffTopicArn: this.handoffTopicArn,
