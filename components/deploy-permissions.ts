@@ -109,6 +109,11 @@ const quotas = (s: Scope) =>
 const orgArn = (s: Scope, resource: string) =>
   `arn:${s.arns.partition}:organizations::${s.account}:${resource}`;
 
+const orgPolicies = (s: Scope) => [
+  orgArn(s, "policy/o-*/service_control_policy/p-*"),
+  orgArn(s, "policy/o-*/resource_control_policy/p-*"),
+];
+
 const PROGRAM = ["prod", "failsafe"] as const;
 
 /**
@@ -583,7 +588,10 @@ export const RESOURCE_TYPE_RIGHTS: Readonly<Record<string, TypeRights>> = {
         Resource: s.named((n) => s.arns.rule(s.account, n)),
         // every target is one of the program's queues (no role to pass, no other target)
         Condition: {
-          ArnLike: { "events:TargetArn": s.named((n) => s.arns.queue(s.account, n)) },
+          // multivalued (one PutTargets may carry several): every target must match
+          "ForAllValues:ArnLike": {
+            "events:TargetArn": s.named((n) => s.arns.queue(s.account, n)),
+          },
         },
       },
       {
@@ -682,25 +690,26 @@ export const RESOURCE_TYPE_RIGHTS: Readonly<Record<string, TypeRights>> = {
         Condition: requestTagged,
       },
       {
-        Sid: "ManageOrgGuardPolicies",
+        Sid: "ChangeOnlyTheProgramsOrgPolicies",
+        Effect: "Allow",
+        Action: ["organizations:DeletePolicy", "organizations:UpdatePolicy"],
+        // another SCP of the organization is out of reach: only policies carrying the tag
+        Resource: orgPolicies(s),
+        Condition: {
+          StringEquals: { [`aws:ResourceTag/${APPLICATION_TAG.key}`]: APPLICATION_TAG.value },
+        },
+      },
+      {
+        Sid: "ReadAndTagOrgPolicies",
         Effect: "Allow",
         Action: [
-          "organizations:DeletePolicy",
           "organizations:DescribePolicy",
           "organizations:ListTagsForResource",
           "organizations:ListTargetsForPolicy",
           "organizations:TagResource",
           "organizations:UntagResource",
-          "organizations:UpdatePolicy",
         ],
-        // only policies the program created (their Application tag)
-        Resource: [
-          orgArn(s, "policy/o-*/service_control_policy/p-*"),
-          orgArn(s, "policy/o-*/resource_control_policy/p-*"),
-        ],
-        Condition: {
-          StringEquals: { [`aws:ResourceTag/${APPLICATION_TAG.key}`]: APPLICATION_TAG.value },
-        },
+        Resource: orgPolicies(s),
       },
     ],
     read: (s) => [
@@ -712,10 +721,7 @@ export const RESOURCE_TYPE_RIGHTS: Readonly<Record<string, TypeRights>> = {
           "organizations:ListTagsForResource",
           "organizations:ListTargetsForPolicy",
         ],
-        Resource: [
-          orgArn(s, "policy/o-*/service_control_policy/p-*"),
-          orgArn(s, "policy/o-*/resource_control_policy/p-*"),
-        ],
+        Resource: orgPolicies(s),
       },
     ],
   },
@@ -731,11 +737,7 @@ export const RESOURCE_TYPE_RIGHTS: Readonly<Record<string, TypeRights>> = {
           "organizations:ListPoliciesForTarget",
           "organizations:ListTargetsForPolicy",
         ],
-        Resource: [
-          orgArn(s, "policy/o-*/service_control_policy/p-*"),
-          orgArn(s, "policy/o-*/resource_control_policy/p-*"),
-          orgArn(s, `account/o-*/${s.c.failsafeAccountId}`),
-        ],
+        Resource: [...orgPolicies(s), orgArn(s, `account/o-*/${s.c.failsafeAccountId}`)],
       },
     ],
     read: () => [],

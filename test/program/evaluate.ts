@@ -44,6 +44,10 @@ interface Recorded {
   provider?: string;
   inputs: Record<string, unknown>;
   state: Record<string, unknown>;
+  /** Resource options the lifecycle tests read (protect, retainOnDelete, aliases). */
+  protect?: boolean;
+  retainOnDelete?: boolean;
+  aliases?: unknown[];
   /** URNs this resource depends on, and per input property the URNs its value came from. */
   dependencies?: string[];
   propertyDependencies?: Record<string, string[]>;
@@ -186,6 +190,7 @@ void pulumi.runtime.setMocks(
         provider: args.provider?.split("::")[3],
         inputs: args.inputs as Record<string, unknown>,
         state: result.state,
+        ...(lifecycle.get(`${args.type}::${args.name}`) ?? {}),
       });
       return result;
     },
@@ -198,6 +203,29 @@ void pulumi.runtime.setMocks(
   preview,
 );
 recordDependencies();
+
+/** protect / retainOnDelete / aliases per resource, as the program set them (transformation). */
+const lifecycle = new Map<
+  string,
+  { protect?: boolean; retainOnDelete?: boolean; aliases?: unknown[] }
+>();
+
+/** An alias as plain data: a URN string, or { name, type, parent type and name }. */
+function plainAlias(alias: unknown): unknown {
+  if (typeof alias === "string" || !alias || typeof alias !== "object") {
+    return alias;
+  }
+  const a = alias as {
+    name?: string;
+    type?: string;
+    parent?: { __pulumiType?: string; __name?: string };
+  };
+  return {
+    ...(a.name !== undefined ? { name: a.name } : {}),
+    ...(a.type !== undefined ? { type: a.type } : {}),
+    ...(a.parent ? { parentType: a.parent.__pulumiType, parentName: a.parent.__name } : {}),
+  };
+}
 
 function parentUrn(type: string, name: string): string | undefined {
   const p = parents.get(`${type}::${name}`);
@@ -224,6 +252,16 @@ async function main(): Promise<void> {
           ? { type: parent.__pulumiType, name: parent.__name ?? "" }
           : undefined,
       );
+      const opts = args.opts as {
+        protect?: boolean;
+        retainOnDelete?: boolean;
+        aliases?: unknown[];
+      };
+      lifecycle.set(`${args.type}::${args.name}`, {
+        ...(opts.protect !== undefined ? { protect: opts.protect } : {}),
+        ...(opts.retainOnDelete !== undefined ? { retainOnDelete: opts.retainOnDelete } : {}),
+        ...(opts.aliases?.length ? { aliases: opts.aliases.map(plainAlias) } : {}),
+      });
       return undefined;
     });
     return (await import("../../index")) as Record<string, unknown>;
