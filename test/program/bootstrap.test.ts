@@ -184,7 +184,7 @@ describe("bootstrap stacks: the deploy roles as code", function () {
     assert.equal(ofType(given, "aws:iam/openIdConnectProvider:OpenIdConnectProvider").length, 0);
     assert.deepEqual(
       statementsOf(role(given, "rds-failsafe-github-deploy").inputs.assumeRolePolicy)[0]
-        ?.Principal as object,
+        ?.Principal,
       { Federated: existing },
     );
     const noGithub = evaluateProgram({ ...bootstrapConfig("prod"), githubRepository: "" });

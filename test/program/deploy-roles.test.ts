@@ -100,7 +100,7 @@ function callsFor(r: ResourceRecord, e: Evaluation): Call[] {
   const account = accountOf(kind);
   const inputs = r.inputs;
   const state = r.state;
-  const name = String(inputs.name ?? "");
+  const name = typeof inputs.name === "string" ? inputs.name : "";
   switch (r.type) {
     case "aws:iam/role:Role": {
       const role = `arn:aws:iam::${account}:role/${name}`;
