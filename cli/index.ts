@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { UsageError, type AccountOptions } from "./accounts";
+import { registerPreflight } from "./commands/preflight";
 import { registerRetire } from "./commands/retire";
 import { stdout, type Out } from "./output";
 
@@ -33,6 +34,7 @@ export function buildProgram(out: Out = stdout): Command {
     return options as AccountOptions;
   };
   registerRetire(program, out, globals);
+  registerPreflight(program, out, globals);
   return program;
 }
 

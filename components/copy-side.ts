@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ProdSettingsInput } from "../handlers/settings";
 import { SnapshotFunction } from "./function";
+import { FUNCTION_SCALING } from "./limits";
 import { SnapshotQuotaRequest } from "./snapshot-quota";
 import { policyDocument } from "./iam";
 import { transitKeyPolicy } from "./keys";
@@ -202,7 +203,7 @@ export class CopySide extends pulumi.ComponentResource {
           entry: "copy",
           statements: copyStatements(accounts),
           // 4 invocations × 5 records: at most 20 copies started at once, RDS's in-flight limit.
-          trigger: { queue: copyQueue, batchSize: 5, maximumConcurrency: 4 },
+          trigger: { queue: copyQueue, ...FUNCTION_SCALING.copy },
         },
         { parent: this },
       ),
@@ -214,7 +215,7 @@ export class CopySide extends pulumi.ComponentResource {
           description: "Shares intermediate copies with the failsafe account and hands them off",
           entry: "share",
           statements: shareStatements(accounts),
-          trigger: { queue: shareQueue, batchSize: 10, maximumConcurrency: 2 },
+          trigger: { queue: shareQueue, ...FUNCTION_SCALING.share },
         },
         { parent: this },
       ),

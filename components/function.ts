@@ -5,6 +5,7 @@ import { anyAboveZeroAlarm } from "./alarms";
 import { excludedPackages, lambdaBundle, type Side } from "./bundle";
 import { lambdaAssumeRolePolicy, policyDocument, type Statement } from "./iam";
 import { logGroupName, regionArns, scheduleRuleName } from "./names";
+import { FUNCTION_SCALING } from "./limits";
 import { QueueWithDlq } from "./queue";
 
 /** Node.js 22 is supported by Lambda until 2027 (Node.js 20 reached end of life in April 2026). */
@@ -225,8 +226,8 @@ export class SnapshotFunction extends pulumi.ComponentResource {
         {
           eventSourceArn: sweepQueue.queue.arn,
           functionName: this.function.arn,
-          batchSize: 10,
-          scalingConfig: { maximumConcurrency: 2 },
+          batchSize: FUNCTION_SCALING.sweep.batchSize,
+          scalingConfig: { maximumConcurrency: FUNCTION_SCALING.sweep.maximumConcurrency },
         },
         { ...child, dependsOn: [policy] },
       );

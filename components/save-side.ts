@@ -4,6 +4,7 @@ import type { FailsafeSettingsInput } from "../handlers/settings";
 import { FAILSAFE_METRICS_SERVICE, METRICS_NAMESPACE } from "../handlers/metrics";
 import { anyAboveZeroAlarm, heartbeatAlarm } from "./alarms";
 import { SnapshotFunction } from "./function";
+import { FUNCTION_SCALING } from "./limits";
 import { SnapshotQuotaRequest } from "./snapshot-quota";
 import { policyDocument } from "./iam";
 import { vaultKeyPolicy } from "./keys";
@@ -229,7 +230,7 @@ export class SaveSide extends pulumi.ComponentResource {
           entry: "save",
           statements: saveStatements(accounts),
           // At most 20 copies started at once: RDS's in-flight copy limit per account and region.
-          trigger: { queue: saveQueue, batchSize: 5, maximumConcurrency: 4 },
+          trigger: { queue: saveQueue, ...FUNCTION_SCALING.save },
         },
         { parent: this },
       ),
@@ -242,7 +243,7 @@ export class SaveSide extends pulumi.ComponentResource {
             "Deletes failsafe copies past retention, keeping minCopies and frozen sources",
           entry: "retention",
           statements: retentionStatements(accounts),
-          trigger: { queue: retentionQueue, batchSize: 10, maximumConcurrency: 2 },
+          trigger: { queue: retentionQueue, ...FUNCTION_SCALING.retention },
         },
         { parent: this },
       ),
