@@ -11,7 +11,6 @@ import {
   ConfigError,
   parseStackConfig,
   PROJECT,
-  type RawConfig,
   type StackConfig,
 } from "../components/config";
 import { UsageError } from "./accounts";
@@ -48,7 +47,7 @@ export function readStackFile(file: string): StackFile {
   }
   try {
     const parsed = parseStackConfig(
-      Object.fromEntries(CONFIG_KEYS.map((k) => [k, raw[k]])) as RawConfig,
+      Object.fromEntries(CONFIG_KEYS.map((k) => [k, raw[k]])),
       present,
     );
     return { file, stack, config: parsed, problems: [] };

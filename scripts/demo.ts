@@ -11,6 +11,7 @@ import { startEmulator, type RunningEmulator } from "../test/support/emulator-pr
 import { PipelineSim } from "../test/support/pipeline-sim";
 import { protection, sourceKeyOf, type Source } from "../test/support/protection";
 import { createWorld, type Encryption } from "../test/support/world";
+import { demoPreflight } from "./demo-preflight";
 
 interface Database extends Source {
   readonly tagged: boolean;
@@ -63,6 +64,7 @@ async function main(): Promise<number> {
     say(
       `emulator up at ${emulator.endpoint}; accounts prod ${PROD_ACCOUNT}, failsafe ${FAILSAFE_ACCOUNT}`,
     );
+    await demoPreflight(say, DATABASES);
     const world = await createWorld();
     await setEmulatorLimits({ copySeconds: COPY_SECONDS, copyLimit: 20 });
     say("evaluating the Pulumi program under mocks and extracting the six Lambda archives");

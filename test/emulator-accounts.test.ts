@@ -32,7 +32,7 @@ describe("emulator: account quotas (extensions 11-12)", function () {
     const quotas = async () =>
       Object.fromEntries(
         ((await rds.send(new DescribeAccountAttributesCommand({}))).AccountQuotas ?? []).map(
-          (q) => [q.AccountQuotaName, [q.Used, q.Max]],
+          (q): [string, (number | undefined)[]] => [q.AccountQuotaName ?? "", [q.Used, q.Max]],
         ),
       );
     // The automated snapshot moto made at creation does not count.

@@ -579,6 +579,15 @@ async function checkKeys(
     if (db.kmsKeyId) byKey.set(db.kmsKeyId, [...(byKey.get(db.kmsKeyId) ?? []), db.id]);
   }
   for (const [keyId, databases] of byKey) {
+    // RDS reports the AWS managed key by its ARN (KeyManager AWS), or by the alias it was given.
+    if (/(^|:)alias\/aws\//.test(keyId)) {
+      add(
+        `key of ${databases.join(", ")}`,
+        "ok",
+        `AWS managed key (${keyId}): the copy is re-encrypted with the transit key`,
+      );
+      continue;
+    }
     let key;
     try {
       key = (await c.kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata;
@@ -635,7 +644,10 @@ async function checkKeys(
         `key of ${databases.join(", ")}`,
         "fail",
         `${keyArn} (customer managed): its policy and the copy roles' policies do not allow ${refused.join(", ")} through RDS: copies of ${databases.join(", ")} would be refused by KMS, retried and parked in the DLQ`,
-        `add to the key policy: {"Sid":"RdsFailsafeCopies","Effect":"Allow","Principal":{"AWS":["${roles.map((r) => r.arn).join('","')}"]},"Action":["kms:CreateGrant","kms:DescribeKey"],"Resource":"*","Condition":{"StringEquals":{"kms:ViaService":"${arns.viaService("rds")}"},"Bool":{"kms:GrantIsForAWSResource":"true"}}}`,
+        `add to the key policy: ${keyPolicyFix(
+          arns.viaService("rds"),
+          roles.map((r) => r.arn),
+        )}`,
       );
     }
   }
@@ -731,7 +743,7 @@ async function checkCollisions(
         const tags = (await c.sns.send(new ListTopicTagsCommand({ ResourceArn: arn }))).Tags ?? [];
         judge(
           `topic ${arn.split(":").pop() ?? arn}`,
-          Object.fromEntries(tags.map((t) => [t.Key, t.Value])),
+          Object.fromEntries(tags.map((t): [string, string | undefined] => [t.Key ?? "", t.Value])),
         );
       }
     }
@@ -865,6 +877,35 @@ export function copiesKeptPerDatabase(
     managed: true,
   }));
   return planRetention(copies, now, config).filter((d) => d.action === "keep").length;
+}
+
+/**
+ * The key-policy statements that let the copy roles have RDS use a key: kms:CreateGrant only for
+ * AWS resources, and kms:DescribeKey in its own statement (kms:GrantIsForAWSResource is not in
+ * a DescribeKey request, so a Bool condition on it would never match there).
+ */
+export function keyPolicyFix(viaRds: string, roles: readonly string[]): string {
+  return JSON.stringify([
+    {
+      Sid: "RdsFailsafeCopiesGrant",
+      Effect: "Allow",
+      Principal: { AWS: [...roles] },
+      Action: "kms:CreateGrant",
+      Resource: "*",
+      Condition: {
+        StringEquals: { "kms:ViaService": viaRds },
+        Bool: { "kms:GrantIsForAWSResource": "true" },
+      },
+    },
+    {
+      Sid: "RdsFailsafeCopiesDescribe",
+      Effect: "Allow",
+      Principal: { AWS: [...roles] },
+      Action: "kms:DescribeKey",
+      Resource: "*",
+      Condition: { StringEquals: { "kms:ViaService": viaRds } },
+    },
+  ]);
 }
 
 function count(dbs: TaggedDatabases, kind: SnapshotKind): number {

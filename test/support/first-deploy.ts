@@ -147,10 +147,30 @@ export async function createDatabase(
   }
 }
 
-/** An application's own CMK in prod, with the default key policy (IAM decides). */
-export async function createAppKey(): Promise<string> {
+/**
+ * An application's own CMK in prod: the default key policy (the account administers and uses it
+ * through IAM), plus `statements`.
+ */
+export async function createAppKey(statements: readonly object[] = []): Promise<string> {
   const { kms } = await accountClients(PROD_ACCOUNT);
-  const key = await kms.send(new CreateKeyCommand({ Description: "an application's own CMK" }));
+  const key = await kms.send(
+    new CreateKeyCommand({
+      Description: "an application's own CMK",
+      Policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "Enable IAM User Permissions",
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${PROD_ACCOUNT}:root` },
+            Action: "kms:*",
+            Resource: "*",
+          },
+          ...statements,
+        ],
+      }),
+    }),
+  );
   return key.KeyMetadata?.Arn ?? "";
 }
 
