@@ -5,6 +5,7 @@
 import { Command, CommanderError } from "commander";
 import { UsageError, type AccountOptions } from "./accounts";
 import { registerPreflight } from "./commands/preflight";
+import { registerRetentionPlan } from "./commands/retention-plan";
 import { registerRetire } from "./commands/retire";
 import { stdout, type Out } from "./output";
 
@@ -35,6 +36,7 @@ export function buildProgram(out: Out = stdout): Command {
   };
   registerRetire(program, out, globals);
   registerPreflight(program, out, globals);
+  registerRetentionPlan(program, out, globals);
   return program;
 }
 
