@@ -690,7 +690,7 @@ async function checkCollisions(
         add(
           `name ${name}`,
           "fail",
-          `left by a torn-down stack: it points at key ${alias.TargetKeyId}, pending deletion since ${key.DeletionDate?.toISOString() ?? "?"}; a deploy fails creating ${name} (AlreadyExistsException)${name === NAMES.keyAlias.vault ? ", and the failsafe copies under that key become unreadable once it is deleted" : ""}`,
+          `left by a torn-down stack: it points at key ${alias.TargetKeyId}, pending deletion (deleted on ${key.DeletionDate?.toISOString().slice(0, 10) ?? "?"}); a deploy fails creating ${name} (AlreadyExistsException)${name === NAMES.keyAlias.vault ? ", and the failsafe copies under that key become unreadable once it is deleted" : ""}`,
           name === NAMES.keyAlias.vault
             ? `keep the copies readable: break-glass runs aws kms cancel-key-deletion --key-id ${alias.TargetKeyId} && aws kms enable-key --key-id ${alias.TargetKeyId}, then pulumi import the key and alias into the stack (docs/deploy.md, "Tear down"); or, if the copies may go, aws kms delete-alias --alias-name ${name}`
             : `aws kms delete-alias --alias-name ${name} (a new key is created), or cancel the key's deletion and pulumi import both (docs/deploy.md)`,

@@ -13,6 +13,7 @@
  * computes (ids, ARNs, URLs, key ids) is unknown, so is every input built from one. Unknown
  * values are recorded as Pulumi's unknown sentinel, the value the engine hands a policy pack.
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -72,7 +73,9 @@ function synthesize(type: string, name: string, inputs: Record<string, unknown>,
   const state: Record<string, unknown> = { ...inputs };
   switch (type) {
     case "aws:kms/key:Key":
-      state.keyId = `00000000-0000-0000-0000-${String(counter).padStart(12, "0")}`;
+      // From the key's account and name, not a counter: two evaluations of one program give
+      // the same key the same id (test/program/lifecycle.test.ts compares them).
+      state.keyId = `00000000-0000-0000-0000-${createHash("sha256").update(`${account}/${name}`).digest("hex").slice(0, 12)}`;
       state.arn = `arn:aws:kms:${region}:${account}:key/${state.keyId as string}`;
       break;
     case "aws:sns/topic:Topic":
