@@ -178,13 +178,34 @@ describe("bootstrap stacks: the deploy roles as code", function () {
     });
   }
 
+  it("reads every stack file of the repository with the program's own config rules", async () => {
+    const fs = await import("node:fs");
+    const path = await import("node:path");
+    const { readStackFile } = await import("../../cli/stack-files");
+    const root = path.resolve(__dirname, "..", "..");
+    const files = fs.readdirSync(root).filter((f) => /^Pulumi\..+\.yaml$/.test(f));
+    assert.deepEqual(files.sort(), [
+      "Pulumi.bootstrap-failsafe.yaml",
+      "Pulumi.bootstrap-prod.yaml",
+      "Pulumi.failsafe.yaml",
+      "Pulumi.prod.yaml",
+    ]);
+    for (const file of files) {
+      const read = readStackFile(path.join(root, file));
+      assert.deepEqual(read.problems, [], file);
+    }
+    const boot = readStackFile(path.join(root, "Pulumi.bootstrap-failsafe.yaml")).config;
+    assert.equal(boot?.sides, "bootstrap-failsafe");
+    assert.equal(boot?.deployEnvironment, "failsafe-deploy");
+    assert.equal(boot?.githubRepository, REPO);
+  });
+
   it("creates no OIDC provider when one is given, and no CI roles without a repository", () => {
     const existing = `arn:aws:iam::${FAILSAFE}:oidc-provider/token.actions.githubusercontent.com`;
     const given = evaluateProgram(bootstrapConfig("failsafe", { githubOidcProviderArn: existing }));
     assert.equal(ofType(given, "aws:iam/openIdConnectProvider:OpenIdConnectProvider").length, 0);
     assert.deepEqual(
-      statementsOf(role(given, "rds-failsafe-github-deploy").inputs.assumeRolePolicy)[0]
-        ?.Principal,
+      statementsOf(role(given, "rds-failsafe-github-deploy").inputs.assumeRolePolicy)[0]?.Principal,
       { Federated: existing },
     );
     const noGithub = evaluateProgram({ ...bootstrapConfig("prod"), githubRepository: "" });
