@@ -96,7 +96,7 @@ describe("teardown and redeploy (emulator)", function () {
     );
   });
 
-  it("a leftover alias blocks a redeploy; cancelling the deletion keeps the key (and its copies) for the next stack", async () => {
+  it("a leftover alias blocks a redeploy; cancelling the deletion keeps the old key (and its copies) while a new stack makes its own", async () => {
     const { kms } = await accountClients(FAILSAFE_ACCOUNT);
     const keyId = await leftAfterDestroy();
     // Before the deletion is scheduled, the alias is the torn-down stack's own: not a collision.
@@ -109,23 +109,30 @@ describe("teardown and redeploy (emulator)", function () {
     const [alias] = await names();
     assert.equal(alias?.check, `name ${vault}`);
     assert.equal(alias?.status, "fail");
-    assert.match(alias?.detail ?? "", /pending deletion \(deleted on \d{4}-\d\d-\d\d\).*AlreadyExistsException/);
+    assert.match(
+      alias?.detail ?? "",
+      /pending deletion \(deleted on \d{4}-\d\d-\d\d\).*AlreadyExistsException/,
+    );
     // What the redeploy would do first on this alias: create it.
     const other = await kms.send(new CreateKeyCommand({ Description: "a new vault key" }));
     await assert.rejects(
       kms.send(new CreateAliasCommand({ AliasName: vault, TargetKeyId: other.KeyMetadata?.KeyId })),
       (err: Error) => err.name === "AlreadyExistsException",
     );
-    // Way out 1: keep the key (every copy stays readable), then pulumi import it.
+    // Way out 1: keep the key (every copy under it stays readable), then free the name.
     await kms.send(new CancelKeyDeletionCommand({ KeyId: keyId }));
     await kms.send(new EnableKeyCommand({ KeyId: keyId }));
-    assert.equal(
-      (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata?.KeyState,
-      "Enabled",
-    );
+    await kms.send(new DeleteAliasCommand({ AliasName: vault }));
     assert.deepEqual(
       (await names()).map((f) => [f.check, f.status]),
       [["existing names", "ok"]],
+    );
+    await kms.send(
+      new CreateAliasCommand({ AliasName: vault, TargetKeyId: other.KeyMetadata?.KeyId }),
+    );
+    assert.equal(
+      (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata?.KeyState,
+      "Enabled",
     );
   });
 

@@ -692,7 +692,7 @@ async function checkCollisions(
           "fail",
           `left by a torn-down stack: it points at key ${alias.TargetKeyId}, pending deletion (deleted on ${key.DeletionDate?.toISOString().slice(0, 10) ?? "?"}); a deploy fails creating ${name} (AlreadyExistsException)${name === NAMES.keyAlias.vault ? ", and the failsafe copies under that key become unreadable once it is deleted" : ""}`,
           name === NAMES.keyAlias.vault
-            ? `keep the copies readable: break-glass runs aws kms cancel-key-deletion --key-id ${alias.TargetKeyId} && aws kms enable-key --key-id ${alias.TargetKeyId}, then pulumi import the key and alias into the stack (docs/deploy.md, "Tear down"); or, if the copies may go, aws kms delete-alias --alias-name ${name}`
+            ? `to keep the copies under it readable, break-glass runs aws kms cancel-key-deletion --key-id ${alias.TargetKeyId} && aws kms enable-key --key-id ${alias.TargetKeyId}; then (either way) aws kms delete-alias --alias-name ${name}: the deploy creates a new vault key and alias (docs/deploy.md, "Tear down")`
             : `aws kms delete-alias --alias-name ${name} (a new key is created), or cancel the key's deletion and pulumi import both (docs/deploy.md)`,
         );
         continue;
