@@ -20,6 +20,7 @@ import {
   PROJECT,
   SaveSide,
 } from "./components";
+import { quotaWarnings } from "./components/quota-check";
 
 const cfg = new pulumi.Config();
 // Every `rds-failsafe:` key the engine passed (stack config plus Pulumi.yaml defaults): a key the
@@ -31,6 +32,10 @@ const config = parseStackConfig(
   Object.fromEntries(CONFIG_KEYS.map((key) => [key, cfg.get(key)])),
   present,
 );
+// Would the protected databases' copies fit the manual-snapshot quota? (warnings, components/quota-check.ts)
+for (const warning of quotaWarnings(config)) {
+  void pulumi.log.warn(warning);
+}
 const tags = { Application: "rds-failsafe", ManagedBy: "pulumi", Stack: pulumi.getStack() };
 const common = {
   region: config.region,

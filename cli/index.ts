@@ -6,7 +6,9 @@ import { Command, CommanderError } from "commander";
 import { UsageError, type AccountOptions } from "./accounts";
 import { registerPreflight } from "./commands/preflight";
 import { registerRetentionPlan } from "./commands/retention-plan";
+import { registerReport } from "./commands/report";
 import { registerRetire } from "./commands/retire";
+import { registerStatus } from "./commands/status";
 import { stdout, type Out } from "./output";
 
 export function buildProgram(out: Out = stdout): Command {
@@ -37,6 +39,8 @@ export function buildProgram(out: Out = stdout): Command {
   registerRetire(program, out, globals);
   registerPreflight(program, out, globals);
   registerRetentionPlan(program, out, globals);
+  registerStatus(program, out, globals);
+  registerReport(program, out, globals);
   return program;
 }
 

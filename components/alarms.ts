@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
+import { withRunbook } from "./runbook";
 
 /** What every alarm of the program names: the metric, and the ops topic it tells. */
 interface MetricAlarmBase {
@@ -31,7 +32,7 @@ export function anyAboveZeroAlarm(
     resourceName,
     {
       name: args.name,
-      alarmDescription: args.description,
+      alarmDescription: withRunbook(args.name, args.description),
       namespace: args.namespace,
       metricName: args.metricName,
       dimensions: args.dimensions,
@@ -70,7 +71,7 @@ export function heartbeatAlarm(
     resourceName,
     {
       name: args.name,
-      alarmDescription: args.description,
+      alarmDescription: withRunbook(args.name, args.description),
       namespace: args.namespace,
       metricName: args.metricName,
       dimensions: args.dimensions,

@@ -71,6 +71,11 @@ export interface StackConfig {
   readonly deployEnvironment: string;
   /** Bootstrap: principals of the account (e.g. an SSO admin role) that may assume both roles. */
   readonly trustedPrincipalArns: readonly string[];
+  // --- operations (components/quota-check.ts) ---
+  /** The accounts' manual-snapshot quota per kind and region (RDS default 100), for the check. */
+  readonly snapshotQuota: number;
+  /** How many databases the stack is expected to protect (0: not checked against the quota). */
+  readonly expectedSources: number;
 }
 
 export const CONFIG_KEYS = [
@@ -106,6 +111,8 @@ export const CONFIG_KEYS = [
   "githubOidcProviderArn",
   "deployEnvironment",
   "trustedPrincipalArns",
+  "snapshotQuota",
+  "expectedSources",
 ] as const satisfies readonly (keyof StackConfig)[];
 
 export type RawConfig = Partial<Record<(typeof CONFIG_KEYS)[number], string | undefined>>;
@@ -315,6 +322,8 @@ export function parseStackConfig(raw: RawConfig, present: readonly string[] = []
   const rpoHours = int("rpoHours", 26, 1, "26");
   const intermediateKeepHours = int("intermediateKeepHours", 72, 1, "72");
   const logRetentionDays = int("logRetentionDays", 90, 1, "90");
+  const snapshotQuota = int("snapshotQuota", 100, 1, "1000");
+  const expectedSources = int("expectedSources", 0, 0, "40");
   if (value("logRetentionDays") !== undefined && !LOG_RETENTION_DAYS.includes(logRetentionDays)) {
     bad(
       "logRetentionDays",
@@ -570,6 +579,8 @@ export function parseStackConfig(raw: RawConfig, present: readonly string[] = []
     githubOidcProviderArn,
     deployEnvironment,
     trustedPrincipalArns,
+    snapshotQuota,
+    expectedSources,
   };
 }
 

@@ -13,6 +13,8 @@ import { NAMES, regionArns } from "./names";
 import { automatedSnapshotCreatedPattern, managedSnapshotReadyPattern } from "./patterns";
 import { copyStatements, prodSweepStatements, shareStatements } from "./permissions";
 import { COPY_QUEUE_MAX_RECEIVES, QueueWithDlq } from "./queue";
+import { opsDashboard } from "./dashboard";
+import { snapshotQuotaAlarm } from "./quota-alarm";
 
 export interface CopySideArgs {
   /** Provider of the prod account (assumed role, allowedAccountIds = [prodAccountId]). */
@@ -258,6 +260,18 @@ export class CopySide extends pulumi.ComponentResource {
         hours: 2,
         topicArn: alarmTopicArn,
       },
+      child,
+    );
+
+    // Operations (docs/operations.md): the manual-snapshot quota alarm and the account's dashboard.
+    snapshotQuotaAlarm(
+      "prod-snapshot-quota",
+      { account: "prod", service: PROD_METRICS_SERVICE, topicArn: alarmTopicArn },
+      child,
+    );
+    opsDashboard(
+      "prod-dashboard",
+      { region: args.region, account: args.prodAccountId, side: "prod" },
       child,
     );
 

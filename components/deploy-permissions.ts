@@ -102,6 +102,11 @@ const esm = (s: Scope) =>
   `arn:${s.arns.partition}:lambda:${s.c.region}:${s.account}:event-source-mapping:*`;
 const alarms = (s: Scope) =>
   `arn:${s.arns.partition}:cloudwatch:${s.c.region}:${s.account}:alarm:${PROJECT}-*`;
+// Dashboards are global (no region in the ARN); the program's are rds-failsafe and rds-failsafe-prod.
+const dashboards = (s: Scope) => [
+  `arn:${s.arns.partition}:cloudwatch::${s.account}:dashboard/${PROJECT}`,
+  `arn:${s.arns.partition}:cloudwatch::${s.account}:dashboard/${PROJECT}-*`,
+];
 const quotas = (s: Scope) =>
   Object.values(SNAPSHOT_QUOTA_CODES).map(
     (code) => `arn:${s.arns.partition}:servicequotas:${s.c.region}:${s.account}:rds/${code}`,
@@ -632,6 +637,29 @@ export const RESOURCE_TYPE_RIGHTS: Readonly<Record<string, TypeRights>> = {
         Effect: "Allow",
         Action: ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"],
         Resource: alarms(s),
+      },
+    ],
+  },
+  "aws:cloudwatch/dashboard:Dashboard": {
+    accounts: PROGRAM,
+    deploy: (s) => [
+      {
+        Sid: "ManageDashboards",
+        Effect: "Allow",
+        Action: [
+          "cloudwatch:DeleteDashboards",
+          "cloudwatch:GetDashboard",
+          "cloudwatch:PutDashboard",
+        ],
+        Resource: dashboards(s),
+      },
+    ],
+    read: (s) => [
+      {
+        Sid: "ReadDashboards",
+        Effect: "Allow",
+        Action: ["cloudwatch:GetDashboard"],
+        Resource: dashboards(s),
       },
     ],
   },

@@ -13,6 +13,8 @@ import { handoffPublishers, NAMES, regionArns } from "./names";
 import { managedSnapshotReadyPattern } from "./patterns";
 import { failsafeSweepStatements, retentionStatements, saveStatements } from "./permissions";
 import { COPY_QUEUE_MAX_RECEIVES, QueueWithDlq } from "./queue";
+import { opsDashboard } from "./dashboard";
+import { snapshotQuotaAlarm } from "./quota-alarm";
 
 export interface SaveSideArgs {
   /** Provider of the failsafe account (assumed role, allowedAccountIds = [failsafeAccountId]). */
@@ -305,6 +307,23 @@ export class SaveSide extends pulumi.ComponentResource {
         metricName: "RejectedHandoffs",
         statistic: "Sum",
         topicArn: alarmTopicArn,
+      },
+      child,
+    );
+
+    // Operations (docs/operations.md): the manual-snapshot quota alarm and the account's dashboard.
+    snapshotQuotaAlarm(
+      "failsafe-snapshot-quota",
+      { account: "failsafe", service: FAILSAFE_METRICS_SERVICE, topicArn: alarmTopicArn },
+      child,
+    );
+    opsDashboard(
+      "failsafe-dashboard",
+      {
+        region: args.region,
+        account: args.failsafeAccountId,
+        side: "failsafe",
+        rpoHours: args.rpoHours,
       },
       child,
     );

@@ -4,7 +4,6 @@ import {
   LambdaClient,
   PutFunctionConcurrencyCommand,
 } from "@aws-sdk/client-lambda";
-import { CreateDBSnapshotCommand, DescribeAccountAttributesCommand } from "@aws-sdk/client-rds";
 import { CreateRoleCommand } from "@aws-sdk/client-iam";
 import { strict as assert } from "node:assert";
 import {
@@ -14,45 +13,16 @@ import {
   PROD_ACCOUNT,
   REGION,
   resetEmulator,
-  setEmulatorLimits,
 } from "./harness";
-import { createDatabase, emulatorConfig, iamOf } from "./support/first-deploy";
+import { emulatorConfig, iamOf } from "./support/first-deploy";
 
 /**
- * Emulator extensions 11 and 12 (test/emulator/account_limits.py): the account quotas preflight
- * reads, as the RDS and Lambda API references document them.
+ * Emulator extension 12 (test/emulator/account_limits.py): Lambda's account concurrency, which
+ * preflight reads, as the Lambda API reference and developer guide document it.
  */
-describe("emulator: account quotas (extensions 11-12)", function () {
+describe("emulator: Lambda's account quota (extension 12)", function () {
   this.timeout(60_000);
   beforeEach(resetEmulator);
-
-  it("11: DescribeAccountAttributes counts the caller's manual snapshots, Max from the quota knob or 100", async () => {
-    const { rds } = await accountClients(PROD_ACCOUNT);
-    await createDatabase("instance", "orders", { tagged: true });
-    const quotas = async () =>
-      Object.fromEntries(
-        ((await rds.send(new DescribeAccountAttributesCommand({}))).AccountQuotas ?? []).map(
-          (q): [string, (number | undefined)[]] => [q.AccountQuotaName ?? "", [q.Used, q.Max]],
-        ),
-      );
-    // The automated snapshot moto made at creation does not count.
-    assert.deepEqual((await quotas()).ManualSnapshots, [0, 100]);
-    await rds.send(
-      new CreateDBSnapshotCommand({
-        DBInstanceIdentifier: "orders",
-        DBSnapshotIdentifier: "manual-1",
-      }),
-    );
-    await setEmulatorLimits({ manualSnapshotQuota: 250 });
-    const now = await quotas();
-    assert.deepEqual(now.ManualSnapshots, [1, 250]);
-    assert.deepEqual(now.ManualClusterSnapshots, [0, 250]);
-    assert.deepEqual(now.DBInstances, [1, 40]);
-    // Per account: the failsafe account holds none.
-    const failsafe = await accountClients(FAILSAFE_ACCOUNT);
-    const other = (await failsafe.rds.send(new DescribeAccountAttributesCommand({}))).AccountQuotas;
-    assert.deepEqual(other?.find((q) => q.AccountQuotaName === "ManualSnapshots")?.Used, 0);
-  });
 
   it("12: GetAccountSettings per account; a new account (10) cannot reserve concurrency, as Lambda keeps 100 unreserved", async () => {
     await emulatorConfig({ rds_failsafe_accounts: { lambdaConcurrency: { [PROD_ACCOUNT]: 10 } } });

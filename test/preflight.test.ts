@@ -245,7 +245,15 @@ describe("preflight (emulator)", function () {
     assert.equal(run.status, 0, run.output);
   });
 
-  it("counts the copies retention keeps per database from the retention plan itself", () => {
+  it("counts the copies retention keeps per database from the retention plan itself (as the quota metric's arithmetic does)", async () => {
+    const { copiesKeptPerSource } = await import("../handlers/quota");
+    for (const rules of [
+      { retentionDays: 31, minCopies: 7, freezeAfterHours: 48 },
+      { retentionDays: 3, minCopies: 7, freezeAfterHours: 48 },
+      { retentionDays: 90, minCopies: 10, freezeAfterHours: 48 },
+    ]) {
+      assert.equal(copiesKeptPerDatabase(rules), copiesKeptPerSource(rules), JSON.stringify(rules));
+    }
     assert.equal(
       copiesKeptPerDatabase({ retentionDays: 31, minCopies: 7, freezeAfterHours: 48 }),
       32,

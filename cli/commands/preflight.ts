@@ -44,6 +44,7 @@ import { NAMES, regionArns } from "../../components/names";
 import { copyStatements, prodSweepStatements } from "../../components/permissions";
 import { errorMessage } from "../../handlers/errors";
 import { isManagedSnapshotId, type SnapshotKind } from "../../handlers/naming";
+import { intermediatesPerSource } from "../../handlers/quota";
 import { planRetention } from "../../handlers/retention";
 import { isManagedTagged, isSelected, type Tags } from "../../handlers/tags";
 import {
@@ -268,7 +269,7 @@ async function checkProd(
 
   // Intermediate copies in prod: the newest per database, plus the ones younger than
   // intermediateKeepHours (one per daily backup).
-  const perDatabase = Math.floor(config.intermediateKeepHours / 24) + 1;
+  const perDatabase = intermediatesPerSource(config.intermediateKeepHours);
   await checkSnapshotQuota(
     c,
     tagged,

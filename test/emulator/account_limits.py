@@ -1,14 +1,8 @@
-"""Account quotas the preflight reads, for moto 5.2.5 (rds-failsafe test emulator).
+"""Lambda's account quota, which the preflight reads, for moto 5.2.5 (rds-failsafe emulator).
 
-Applied by ``server.py`` after ``extensions.apply()``; listed in EXTENSIONS.md (rows 11-12).
+Applied by ``server.py`` after ``extensions.apply()``; EXTENSIONS.md row 12 (row 11, RDS's
+``DescribeAccountAttributes``, is in extensions.py).
 
-11. ``DescribeAccountAttributes`` (RDS; moto: not implemented). Returns the account's quotas as
-    the RDS API reference documents them (``AccountQuota``: ``AccountQuotaName``, ``Used``,
-    ``Max``): ``ManualSnapshots`` and ``ManualClusterSnapshots`` count the caller's *manual* DB
-    (cluster) snapshots in the region -- the count extension 7 enforces -- with ``Max`` the
-    ``manualSnapshotQuota`` knob of extension 7, else AWS's default of 100; ``DBInstances`` and
-    ``DBClusters`` count those, with the default 40. Skipped when ``RDSResponse`` already has
-    the call (another extension may provide it).
 12. ``GetAccountSettings`` (Lambda; moto: not implemented) and the reservation rule of
     ``PutFunctionConcurrency`` per account. Run-time knob ``POST /moto-api/config
     {"rds_failsafe_accounts": {"lambdaConcurrency": {"<account>": N}}}`` (cleared by reset;
@@ -30,17 +24,11 @@ from moto.awslambda import urls as lambda_urls
 from moto.awslambda.exceptions import InvalidParameterValueException
 from moto.awslambda.models import LambdaBackend
 from moto.awslambda.responses import LambdaResponse
-from moto.core.responses import ActionResult
 from moto.moto_api._internal.models import MotoAPIBackend
-from moto.rds.responses import RDSResponse
-
-import extensions
 
 _LAMBDA: dict[str, dict[str, int]] = {"lambdaConcurrency": {}}
 DEFAULT_LAMBDA_CONCURRENCY = 1000
 MIN_UNRESERVED = 100
-DEFAULT_MANUAL_SNAPSHOT_QUOTA = 100
-DEFAULT_DB_QUOTA = 40
 
 
 def _lambda_quota(account_id: str) -> int:
@@ -126,30 +114,3 @@ def apply() -> None:
         return orig_put_concurrency(self, function_name, reserved_concurrency)
 
     LambdaBackend.put_function_concurrency = put_function_concurrency
-
-    # 11. DescribeAccountAttributes
-    if hasattr(RDSResponse, "describe_account_attributes"):
-        return
-
-    def describe_account_attributes(self):
-        backend = self.backend
-        limit = extensions._LIMITS.get("manualSnapshotQuota")
-        snapshot_max = int(limit) if limit is not None else DEFAULT_MANUAL_SNAPSHOT_QUOTA
-        # the count extension 7 enforces: manual ones only, automated and shared do not count
-        manual = [s for s in list(backend.database_snapshots.values()) if s.snapshot_type == "manual"]
-        manual_clusters = [
-            s for s in list(backend.cluster_snapshots.values()) if s.snapshot_type == "manual"
-        ]
-        quotas = [
-            {"AccountQuotaName": "DBInstances", "Used": len(backend.databases), "Max": DEFAULT_DB_QUOTA},
-            {"AccountQuotaName": "DBClusters", "Used": len(backend.clusters), "Max": DEFAULT_DB_QUOTA},
-            {"AccountQuotaName": "ManualSnapshots", "Used": len(manual), "Max": snapshot_max},
-            {
-                "AccountQuotaName": "ManualClusterSnapshots",
-                "Used": len(manual_clusters),
-                "Max": snapshot_max,
-            },
-        ]
-        return ActionResult({"AccountQuotas": quotas})
-
-    RDSResponse.describe_account_attributes = describe_account_attributes

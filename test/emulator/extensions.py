@@ -78,6 +78,12 @@ happens for a snapshot shared from another account (the pages are cited at the c
    is the wall clock plus S, so a test that moves the handlers' clock days ahead sees copies,
    snapshots and databases created "now" in that simulated time.
 
+11. ``DescribeAccountAttributes`` (moto: not implemented): the account's RDS quotas as the API
+   reference documents them (API_AccountQuota): ``ManualSnapshots`` / ``ManualClusterSnapshots``
+   with ``Used`` = the caller's manual DB (cluster) snapshots in the region -- the count 7.
+   checks -- and ``Max`` = the ``manualSnapshotQuota`` knob, else AWS's default of 100;
+   ``DBInstances`` / ``DBClusters`` with their counts and AWS's default of 40.
+
 The fault codes for 2 and 3 are not documented; ``InvalidParameterValue`` is what RDS
 returns for the analogous cross-Region case. Not emulated: key policies and grants,
 cross-Region shared copies, snapshot states other than ``available``.
@@ -539,3 +545,36 @@ def apply() -> None:
     RDSResponse.describe_db_cluster_snapshots = describe_db_cluster_snapshots
     _apply_limits()
     _apply_resource_ids()
+    _apply_account_attributes()
+
+
+# 11. https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeAccountAttributes.html
+# and API_AccountQuota.html: "ManualSnapshots - The number of manual DB instance snapshots per
+# account. The used value is the count of the manual DB instance snapshots in the account."
+# Defaults from the RDS user guide, "Quotas in Amazon RDS" (40 DB instances, 40 DB clusters,
+# 100 manual DB instance snapshots, 100 manual DB cluster snapshots).
+_DEFAULT_QUOTAS = {"DBInstances": 40, "DBClusters": 40}
+_DEFAULT_MANUAL_SNAPSHOT_QUOTA = 100
+
+
+def _account_quotas(backend: RDSBackend) -> list[dict]:
+    manual_max = int(_LIMITS.get("manualSnapshotQuota") or _DEFAULT_MANUAL_SNAPSHOT_QUOTA)
+
+    def manual(store: dict) -> int:
+        return sum(1 for s in list(store.values()) if s.snapshot_type == "manual")
+
+    used = {
+        "DBInstances": len(backend.databases),
+        "DBClusters": len(backend.clusters),
+        "ManualSnapshots": manual(backend.database_snapshots),
+        "ManualClusterSnapshots": manual(backend.cluster_snapshots),
+    }
+    maxima = {**_DEFAULT_QUOTAS, "ManualSnapshots": manual_max, "ManualClusterSnapshots": manual_max}
+    return [{"AccountQuotaName": k, "Used": v, "Max": maxima[k]} for k, v in used.items()]
+
+
+def _apply_account_attributes() -> None:
+    def describe_account_attributes(self):
+        return ActionResult({"AccountQuotas": _account_quotas(self.backend)})
+
+    RDSResponse.describe_account_attributes = describe_account_attributes

@@ -322,6 +322,13 @@ function callsFor(r: ResourceRecord, e: Evaluation): Call[] {
         { action: "cloudwatch:DeleteAlarms", resource: alarm },
       ];
     }
+    case "aws:cloudwatch/dashboard:Dashboard": {
+      const dashboard = `arn:aws:cloudwatch::${account}:dashboard/${String(inputs.dashboardName)}`;
+      return ["PutDashboard", "GetDashboard", "DeleteDashboards"].map((a) => ({
+        action: `cloudwatch:${a}`,
+        resource: dashboard,
+      }));
+    }
     case "aws:servicequotas/serviceQuota:ServiceQuota": {
       const quota = arn(
         "servicequotas",
@@ -837,9 +844,7 @@ describe("deploy roles as code: derived from the program's resource types", func
 });
 
 /** Requests a policy's Allow statements grant: one concrete ARN per resource pattern, conditions met. */
-function requestsGrantedBy(
-  document: string,
-): {
+function requestsGrantedBy(document: string): {
   action: string;
   resource: string;
   resourceAccount?: string;

@@ -48,6 +48,7 @@ const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
   "aws:cloudwatch/eventTarget:EventTarget": ["rule", "targetId", "eventBusName"],
   "aws:cloudwatch/logGroup:LogGroup": ["name", "namePrefix", "logGroupClass"],
   "aws:cloudwatch/metricAlarm:MetricAlarm": ["name"],
+  "aws:cloudwatch/dashboard:Dashboard": ["dashboardName"],
   "aws:servicequotas/serviceQuota:ServiceQuota": ["serviceCode", "quotaCode"],
 };
 
