@@ -38,7 +38,7 @@ export const SIDE_PARTS: Readonly<
   failsafe: {
     service: FAILSAFE_METRICS_SERVICE,
     functions: [NAMES.fn.save, NAMES.fn.retention, NAMES.fn.failsafeSweep],
-    consumers: ["save", "retention"],
+    consumers: ["save", "retention", "failsafe-sweep"],
     alarms: [
       "rds-failsafe-rpo-breach",
       "rds-failsafe-failsafe-sweep-stopped",
@@ -49,7 +49,7 @@ export const SIDE_PARTS: Readonly<
   prod: {
     service: PROD_METRICS_SERVICE,
     functions: [NAMES.fn.copy, NAMES.fn.share, NAMES.fn.prodSweep],
-    consumers: ["copy", "share"],
+    consumers: ["copy", "share", "prod-sweep"],
     alarms: [
       "rds-failsafe-unprotected-sources",
       "rds-failsafe-prod-sweep-stopped",
@@ -212,10 +212,24 @@ export function dashboardBody(args: DashboardArgs): string {
     ),
     metric(
       "Queue and DLQ depths",
-      parts.consumers.flatMap((consumer) => [
-        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", dlqName(consumer)],
-        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queueName(consumer)],
-      ]),
+      parts.consumers.flatMap((consumer) => {
+        // A sweep's schedule feeds a FIFO queue (components/function.ts): names end in .fifo.
+        const fifo = consumer.endsWith("-sweep") ? ".fifo" : "";
+        return [
+          [
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            "QueueName",
+            `${dlqName(consumer)}${fifo}`,
+          ],
+          [
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            "QueueName",
+            `${queueName(consumer)}${fifo}`,
+          ],
+        ];
+      }),
       { period: 300 },
     ),
     metric(
