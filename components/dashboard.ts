@@ -6,7 +6,7 @@ import {
   PROD_METRICS_SERVICE,
 } from "../handlers/metrics";
 import { partitionOf } from "../handlers/partition";
-import { QUOTA_ALARM_PERCENT } from "../handlers/quota";
+import { QUOTA_ALARM_PERCENT } from "../handlers/quota-math";
 import { dlqName, logGroupName, NAMES, queueName } from "./names";
 import { QUOTA_ALARM_NAMES } from "./quota-alarm";
 import { dlqAlarmName, errorsAlarmName, RUNBOOK_PATH } from "./runbook";
