@@ -798,10 +798,73 @@ export function deployStatements(c: DeployContext): Statement[] {
   return [...mergeBySid(allow), ...deployDenies(c, s)];
 }
 
-/** The preview role's policy: reads only. */
+/** The preview role's policy: reads only (what a refresh reads, and what preflight checks). */
 export function previewStatements(c: DeployContext): Statement[] {
   const s = scope(c);
-  return mergeBySid(rightsFor(c.kind).flatMap((r) => r.read(s)));
+  const reads = rightsFor(c.kind).flatMap((r) => r.read(s));
+  return mergeBySid([...reads, ...(c.kind === "management" ? [] : preflightReads(s))]);
+}
+
+/**
+ * What `npx rds-failsafe preflight` reads in an account (cli/commands/preflight.ts), so that the
+ * pull-request job can run it with the preview role: the databases and snapshots (their tags,
+ * backups and keys), the account's RDS and Lambda quotas, the roles and boundary it checks exist,
+ * and the names it checks are free. Reads only.
+ */
+function preflightReads(s: Scope): Statement[] {
+  const rds = (resource: string) => s.arns.rds(s.account, resource);
+  const roles = [
+    ...Object.values(BOOTSTRAP_ROLE_NAMES).map((n) => s.arns.role(s.account, n)),
+    ...functionRoles(s),
+    ...(s.c.breakGlassPrincipalArn?.includes(":role/") ? [s.c.breakGlassPrincipalArn] : []),
+  ];
+  return [
+    {
+      Sid: "PreflightReadsDatabasesAndSnapshots",
+      Effect: "Allow",
+      Action: [
+        "rds:DescribeDBClusterSnapshots",
+        "rds:DescribeDBClusters",
+        "rds:DescribeDBInstances",
+        "rds:DescribeDBSnapshots",
+      ],
+      Resource: [rds("db:*"), rds("cluster:*"), rds("snapshot:*"), rds("cluster-snapshot:*")],
+    },
+    {
+      Sid: "PreflightReadsQuotasAndLists",
+      Effect: "Allow",
+      Action: [
+        "events:ListRules",
+        "lambda:GetAccountSettings",
+        "rds:DescribeAccountAttributes",
+        "sns:ListTopics",
+        "sqs:ListQueues",
+      ],
+      Resource: "*", // none of these has a resource type
+    },
+    {
+      Sid: "PreflightReadsRoles",
+      Effect: "Allow",
+      Action: ["iam:GetRole"],
+      Resource: roles,
+    },
+    ...(s.c.breakGlassPrincipalArn?.includes(":user/")
+      ? [
+          {
+            Sid: "PreflightReadsBreakGlassUser",
+            Effect: "Allow" as const,
+            Action: ["iam:GetUser"],
+            Resource: s.c.breakGlassPrincipalArn,
+          },
+        ]
+      : []),
+    {
+      Sid: "PreflightReadsTheBoundary",
+      Effect: "Allow",
+      Action: ["iam:GetPolicy"],
+      Resource: boundary(s),
+    },
+  ];
 }
 
 /** Belt and braces: what no grant above should ever allow, denied outright. */

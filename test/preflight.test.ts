@@ -223,6 +223,21 @@ describe("preflight (emulator)", function () {
     assert.equal(find(f2, "failsafe", "permissions boundary")[0]?.status, "fail");
   });
 
+  it("runs as the read-only preview role (the pull-request job): the deploy role is checked to exist, not assumed", async () => {
+    await prepareAccountPair();
+    const files = writeStackFiles();
+    const run = await runCli(
+      ["preflight", "--stack-file", files.failsafe, "--only", "failsafe", "--json"],
+      { failsafe: `arn:aws:iam::${FAILSAFE_ACCOUNT}:role/rds-failsafe-preview` },
+    );
+    const findings = JSON.parse(run.output.slice(run.output.indexOf("["))) as Finding[];
+    assert.equal(
+      find(findings, "failsafe", "deploy role")[0]?.detail,
+      "arn:aws:iam::222222222222:role/rds-failsafe-deploy exists (running as the preview role, which may not assume it)",
+    );
+    assert.equal(run.status, 0, run.output);
+  });
+
   it("checks one account with --only (a CI job that holds one account's credentials)", async () => {
     await prepareAccountPair();
     const files = writeStackFiles();

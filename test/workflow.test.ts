@@ -72,6 +72,16 @@ describe(".github/workflows/infra.yml", () => {
       pulumi(preview).map((s) => [s.with?.command, s.with?.policyPacks]),
       [["preview", "policy"]],
     );
+    // preflight, read-only, as the preview role (its policy holds preflight's reads), first
+    const preflight = preview.steps.findIndex((s) =>
+      s.run?.startsWith("npx rds-failsafe preflight"),
+    );
+    assert.ok(
+      preflight >= 0 &&
+        preflight < preview.steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@")),
+    );
+    assert.match(String(preview.steps[preflight]?.run), /--only \$\{\{ matrix\.stack \}\}/);
+    assert.match(String(preview.steps[preflight]?.run), /:role\/rds-failsafe-preview /);
   });
 
   it("deploys on main only, failsafe then prod, from the <stack>-deploy environment the bootstrap trusts", () => {
@@ -105,10 +115,6 @@ describe(".github/workflows/infra.yml", () => {
         config.deployEnvironment,
       );
     }
-    assert.ok(
-      deploy.steps.some((s) => s.run?.startsWith("npx rds-failsafe preflight")),
-      "preflight before pulumi up",
-    );
   });
 
   it("runs the tests before either", () => {

@@ -37,7 +37,12 @@ import {
 import { ListQueueTagsCommand, ListQueuesCommand } from "@aws-sdk/client-sqs";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Command } from "commander";
-import { DEFAULT_MANUAL_SNAPSHOT_QUOTA, PROJECT, type StackConfig } from "../../components/config";
+import {
+  BOOTSTRAP_ROLE_NAMES,
+  DEFAULT_MANUAL_SNAPSHOT_QUOTA,
+  PROJECT,
+  type StackConfig,
+} from "../../components/config";
 import { boundaryArn, SNAPSHOT_QUOTA_CODES } from "../../components/deploy-permissions";
 import { peakConcurrency, SIDE_FUNCTIONS } from "../../components/limits";
 import { NAMES, regionArns } from "../../components/names";
@@ -380,6 +385,16 @@ async function checkDeployRole(
   const identity = await c.identity();
   if (identity.arn.includes(`:assumed-role/${name}/`)) {
     add("deploy role", "ok", `running as ${roleArn}`);
+    return;
+  }
+  // The pull-request job runs preflight as the read-only preview role, which may not assume the
+  // deploy role (only the deploy environment's CI role may).
+  if (identity.arn.includes(`:assumed-role/${BOOTSTRAP_ROLE_NAMES.preview}/`)) {
+    add(
+      "deploy role",
+      "ok",
+      `${roleArn} exists (running as the preview role, which may not assume it)`,
+    );
     return;
   }
   try {

@@ -838,6 +838,69 @@ describe("deploy roles as code: derived from the program's resource types", func
     }
   });
 
+  it("lets the preview role run preflight's reads in each account (the pull-request job runs it)", async () => {
+    const appKeyPolicy = (account: string) =>
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${account}:root` },
+            Action: "kms:*",
+            Resource: "*",
+          },
+        ],
+      });
+    for (const kind of ["prod", "failsafe"] as const) {
+      const account = accountOf(kind);
+      const a = (service: string, resource: string) => arn(service, account, resource);
+      const key = a("kms", "key/11111111-2222-3333-4444-555555555555");
+      const calls: [string, string, string?][] = [
+        ["iam:GetRole", deployRole(account)],
+        ["iam:GetRole", `arn:aws:iam::${account}:role/${NAMES.fn.copy}`],
+        ["iam:GetPolicy", boundaryArn(R, account)],
+        ["lambda:GetAccountSettings", "*"],
+        ["rds:DescribeAccountAttributes", "*"],
+        ["rds:DescribeDBInstances", a("rds", "db:orders")],
+        ["rds:DescribeDBClusters", a("rds", "cluster:ledger")],
+        ["rds:DescribeDBSnapshots", a("rds", "snapshot:failsafe-orders-2026-01-01-05-00")],
+        [
+          "rds:DescribeDBClusterSnapshots",
+          a("rds", "cluster-snapshot:failsafe-ledger-2026-01-01-05-00"),
+        ],
+        ["kms:ListAliases", "*"],
+        ["kms:DescribeKey", key, appKeyPolicy(account)],
+        ["kms:GetKeyPolicy", key, appKeyPolicy(account)],
+        ["kms:ListResourceTags", key, appKeyPolicy(account)],
+        ["lambda:GetFunction", a("lambda", `function:${NAMES.fn.copy}`)],
+        ["lambda:ListTags", a("lambda", `function:${NAMES.fn.copy}`)],
+        ["sqs:ListQueues", "*"],
+        ["sqs:ListQueueTags", a("sqs", "rds-failsafe-copy")],
+        ["sns:ListTopics", "*"],
+        ["sns:ListTagsForResource", a("sns", "rds-failsafe-ops")],
+        ["events:ListRules", "*"],
+        ["events:ListTagsForResource", a("events", "rule/rds-failsafe-prod-sweep-schedule")],
+        ["logs:DescribeLogGroups", "*"],
+        ["logs:ListTagsForResource", a("logs", "log-group:/aws/lambda/rds-failsafe-copy")],
+        ...(kind === "failsafe" ? ([["iam:GetRole", BREAK_GLASS]] as [string, string][]) : []),
+      ];
+      for (const [action, resource, resourcePolicy] of calls) {
+        await expectDecision(
+          {
+            principal: previewRole(account),
+            action,
+            resource,
+            ...(resource === "*" ? { resourceAccount: account } : {}),
+            identityPolicies: [documents[kind].preview],
+            ...(resourcePolicy ? { resourcePolicy } : {}),
+          },
+          "Allowed",
+          `${kind} preview role: ${action} on ${resource}`,
+        );
+      }
+    }
+  });
+
   it("quota codes are RDS's manual snapshot quotas", () => {
     assert.deepEqual(SNAPSHOT_QUOTA_CODES, { instance: "L-272F1212", cluster: "L-9B510759" });
   });
