@@ -132,8 +132,11 @@ async function main(): Promise<number> {
     let env: AcceptanceEnvironment;
     let rounds: number;
     if (options.emulator) {
-      const setup = spawnSync("bash", ["test/emulator/setup.sh"], { stdio: "inherit" });
-      if (setup.status !== 0) throw new Error("the emulator's virtualenv could not be built");
+      for (const script of ["test/emulator/setup.sh", "test/node22/setup.sh"]) {
+        // the emulator's virtualenv, and the Node.js 22 the Lambda-like processes run on
+        const setup = spawnSync("bash", [script], { stdio: "inherit" });
+        if (setup.status !== 0) throw new Error(`${script} failed`);
+      }
       emulator = await startEmulator();
       setEmulatorEndpoint(emulator.endpoint);
       say(

@@ -552,15 +552,20 @@ describe("Pulumi program under mocks", function () {
             { ...baseConfig("copy"), failsafeStack: "acme/rds-failsafe/failsafe" },
             {},
           ),
-        /handoffTopicArn/,
+        /rds-failsafe:failsafeStack = "acme\/rds-failsafe\/failsafe" exports no handoffTopicArn/,
       );
+      // One readable error naming the key, the stack, the value and the expected value; never the
+      // SDK's "error serializing property" chain (one prefix per consuming resource).
       assert.throws(
         () =>
           evaluateProgram(
             { ...baseConfig("copy"), failsafeStack: "acme/rds-failsafe/failsafe" },
             { handoffTopicArn: "arn:aws:sns:eu-west-1:333333333333:rds-failsafe-handoff" },
           ),
-        /exports handoffTopicArn arn:aws:sns:eu-west-1:333333333333:rds-failsafe-handoff, expected/,
+        (err: Error) =>
+          /rds-failsafe:failsafeStack = "acme\/rds-failsafe\/failsafe" exports handoffTopicArn "arn:aws:sns:eu-west-1:333333333333:rds-failsafe-handoff", but this stack expects "arn:aws:sns:eu-west-1:222222222222:rds-failsafe-handoff"/.test(
+            err.message,
+          ) && !err.message.includes("error serializing property"),
       );
     });
 
