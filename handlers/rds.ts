@@ -52,6 +52,14 @@ export interface SnapshotInfo {
   /** GiB. */
   readonly allocatedStorage: number | undefined;
   readonly tags: Tags;
+  /**
+   * Cluster snapshots: the snapshot this one was copied from (SourceDBClusterSnapshotArn, "if the
+   * DB cluster snapshot was copied from a source DB cluster snapshot ... otherwise, a null
+   * value"). It tells how old a copy's data is: RDS reports a copied cluster snapshot's own
+   * creation time, and has no OriginalSnapshotCreateTime for clusters. (DB snapshots report their
+   * source only for cross-account or cross-Region copies, and keep OriginalSnapshotCreateTime.)
+   */
+  readonly sourceSnapshotArn?: string;
 }
 
 export interface SourceInfo {
@@ -317,6 +325,7 @@ function fromClusterSnapshot(s: DBClusterSnapshot): SnapshotInfo {
     engineVersion: s.EngineVersion,
     allocatedStorage: s.AllocatedStorage,
     tags: fromTagList(s.TagList),
+    ...(s.SourceDBClusterSnapshotArn ? { sourceSnapshotArn: s.SourceDBClusterSnapshotArn } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { parseSnapshotArn, snapshotArn, type SnapshotArn } from "./arn";
 import { snapshots, type FailsafeDeps } from "./context";
+import { sharedDataTime } from "./data-time";
 import { checkPartition, parseHandoff, type Handoff } from "./events";
 import { Rejection } from "./errors";
 import { lineageOf } from "./lineage";
@@ -152,6 +153,8 @@ export async function copyShared(
   if (shared.status !== "available") {
     throw new NotReadyYet(`shared ${shared.kind} snapshot ${shared.arn} is ${shared.status}`);
   }
+  // Before anything is copied: a snapshot whose data time cannot be verified is rejected.
+  const captured = sharedDataTime(shared, deps.clock());
   const sameDatabase = (
     existing ?? (await listCopiesOf(deps, shared.kind, shared.sourceId))
   ).filter(
@@ -179,7 +182,7 @@ export async function copyShared(
       [TAG.sourceKind]: shared.kind,
       [TAG.sourceId]: shared.sourceId,
       [TAG.sourceResourceId]: shared.resourceId,
-      [TAG.sourceTime]: dataTime(shared, deps.clock()).toISOString(),
+      [TAG.sourceTime]: captured.toISOString(),
       [TAG.copiedFrom]: shared.arn,
     },
   });
@@ -203,20 +206,6 @@ export async function copyShared(
     lineage,
     encrypted: encrypt,
   };
-}
-
-/**
- * When the shared snapshot's data was captured. RDS reports it for DB snapshots
- * (OriginalSnapshotCreateTime, kept across copies); for cluster snapshots only the intermediate's
- * own creation time, a little later than the data. The source-time tag prod wrote can only make it
- * earlier, never later: a prod admin who forges it cannot make a stale copy look fresh to the RPO.
- */
-function dataTime(shared: SnapshotInfo, now: Date): Date {
-  const reported = shared.originalCreateTime ?? now;
-  const tagged = shared.tags[TAG.sourceTime]
-    ? new Date(shared.tags[TAG.sourceTime] ?? "")
-    : undefined;
-  return tagged && !Number.isNaN(tagged.getTime()) && tagged < reported ? tagged : reported;
 }
 
 /** The managed copies of one database identifier (any lineage, any account) in this account. */

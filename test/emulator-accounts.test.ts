@@ -17,14 +17,14 @@ import {
 import { emulatorConfig, iamOf } from "./support/first-deploy";
 
 /**
- * Emulator extension 12 (test/emulator/account_limits.py): Lambda's account concurrency, which
+ * Emulator extension 14 (test/emulator/account_limits.py): Lambda's account concurrency, which
  * preflight reads, as the Lambda API reference and developer guide document it.
  */
-describe("emulator: Lambda's account quota (extension 12)", function () {
+describe("emulator: Lambda's account quota (extension 14)", function () {
   this.timeout(60_000);
   beforeEach(resetEmulator);
 
-  it("12: GetAccountSettings per account; a new account (10) cannot reserve concurrency, as Lambda keeps 100 unreserved", async () => {
+  it("14: GetAccountSettings per account; a new account (10) cannot reserve concurrency, as Lambda keeps 100 unreserved", async () => {
     await emulatorConfig({ rds_failsafe_accounts: { lambdaConcurrency: { [PROD_ACCOUNT]: 10 } } });
     const lambda = async (account: string) =>
       new LambdaClient({

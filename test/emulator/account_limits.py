@@ -1,9 +1,9 @@
 """Lambda's account quota, which the preflight reads, for moto 5.2.5 (rds-failsafe emulator).
 
-Applied by ``server.py`` after ``extensions.apply()``; EXTENSIONS.md row 12 (row 11, RDS's
+Applied by ``server.py`` after ``extensions.apply()``; EXTENSIONS.md row 14 (row 11, RDS's
 ``DescribeAccountAttributes``, is in extensions.py).
 
-12. ``GetAccountSettings`` (Lambda; moto: not implemented) and the reservation rule of
+14. ``GetAccountSettings`` (Lambda; moto: not implemented) and the reservation rule of
     ``PutFunctionConcurrency`` per account. Run-time knob ``POST /moto-api/config
     {"rds_failsafe_accounts": {"lambdaConcurrency": {"<account>": N}}}`` (cleared by reset;
     default 1000, AWS's usual account quota). ``AccountLimit.ConcurrentExecutions`` is N and
@@ -72,7 +72,7 @@ def apply() -> None:
     MotoAPIBackend.get_config = get_config
     MotoAPIBackend.reset = reset
 
-    # 12. GetAccountSettings: GET /2016-08-19/account-settings/
+    # 14. GetAccountSettings: GET /2016-08-19/account-settings/
     lambda_urls.url_paths[r"{0}/(?P<api_version>[^/]+)/account-settings/?$"] = (
         LambdaResponse.dispatch
     )

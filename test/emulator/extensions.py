@@ -84,6 +84,24 @@ happens for a snapshot shared from another account (the pages are cited at the c
    checks -- and ``Max`` = the ``manualSnapshotQuota`` knob, else AWS's default of 100;
    ``DBInstances`` / ``DBClusters`` with their counts and AWS's default of 40.
 
+12. KMS key state (moto checks that a key exists, never its state): ``CopyDBSnapshot`` /
+   ``CopyDBClusterSnapshot`` whose target ``KmsKeyId`` or whose source snapshot's key is
+   ``Disabled`` or ``PendingDeletion``, and ``RestoreDBInstanceFromDBSnapshot`` /
+   ``RestoreDBClusterFromSnapshot`` from a snapshot under such a key (or with such a
+   ``KmsKeyId``), are ``KMSKeyNotAccessibleFault`` "The ... KMS key [...] does not exist, is
+   not enabled or you do not have permissions to access it." -- the fault the RDS API
+   reference lists for these calls ("An error occurred accessing an AWS KMS key"), for a key
+   that the KMS Developer Guide says "cannot be used in any cryptographic operation" while it
+   is disabled or pending deletion (enabling-keys.html, key-state.html). Copies already in
+   flight when the key changes state finish: their data keys were obtained when they started
+   ("How unusable KMS keys affect data keys", unusable-kms-keys.html). The "target exists"
+   answer still comes first.
+
+13. ``SourceDBClusterSnapshotArn`` on a DB cluster snapshot made by ``CopyDBClusterSnapshot``:
+   the ARN of the snapshot it was copied from (API_DBClusterSnapshot: "If the DB cluster
+   snapshot was copied from a source DB cluster snapshot, the ARN for the source DB cluster
+   snapshot, otherwise, a null value"), the owner's ARN for a shared source. moto reports none.
+
 The fault codes for 2 and 3 are not documented; ``InvalidParameterValue`` is what RDS
 returns for the analogous cross-Region case. Not emulated: key policies and grants,
 cross-Region shared copies, snapshot states other than ``available``.
@@ -439,6 +457,108 @@ def create_automated_snapshot(params: dict) -> dict:
     return {"snapshotId": snapshot_id, "arn": snapshot.arn}
 
 
+def _call_arg(args, kwargs, index, name, default=None):
+    # moto's responses pass keyword arguments; its own internal calls positional ones.
+    return kwargs[name] if name in kwargs else (args[index] if len(args) > index else default)
+
+
+def _unusable_key_state(key_id: str | None, region: str, account_id: str) -> str | None:
+    """12. The state of a KMS key that cannot be used now (``Disabled``, ``PendingDeletion``,
+    ...), or None when it is ``Enabled``, unknown (its own check reports that) or moto's stand-in
+    for the AWS managed key."""
+    if not key_id or key_id == "default_kms_key_id":
+        return None
+    if key_id.startswith("arn:"):
+        region, account_id = key_id.split(":")[3:5]
+    try:
+        key = kms_backends[account_id][region].describe_key(key_id)
+    except Exception:
+        return None
+    return None if key.key_state == "Enabled" else key.key_state
+
+
+def _check_key_usable(key_id: str | None, region: str, account_id: str, role: str) -> None:
+    # https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
+    # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBSnapshot.html (Errors)
+    state = _unusable_key_state(key_id, region, account_id)
+    if state is not None:
+        raise RDSClientError(
+            "KMSKeyNotAccessibleFault",
+            f"The {role} KMS key [{key_id}] does not exist, is not enabled or you do not have "
+            f"permissions to access it. (key state: {state})",
+        )
+
+
+def _apply_key_states() -> None:
+    """12. Copies and restores refuse a source or target key that is disabled or pending
+    deletion. Installed last, so it wraps every other patch (the checks run first)."""
+    copy_db_snapshot = RDSBackend.copy_db_snapshot
+    copy_db_cluster_snapshot = RDSBackend.copy_db_cluster_snapshot
+    restore_instance = RDSBackend.restore_db_instance_from_db_snapshot
+    restore_cluster = RDSBackend.restore_db_cluster_from_snapshot
+
+    def source_or_none(lookup, identifier):
+        try:
+            return lookup(identifier)
+        except RDSClientError:
+            return None  # the wrapped call raises its own NotFound
+
+    def check_copy(self, source, target_kms_key_id) -> None:
+        if source is not None and source.encrypted:
+            _check_key_usable(source.kms_key_id, source.region, source.account_id, "source snapshot")
+        _check_key_usable(target_kms_key_id, self.region_name, self.account_id, "target")
+
+    def checked_copy_db_snapshot(self, *args, **kwargs):
+        target_id = _call_arg(args, kwargs, 1, "target_db_snapshot_identifier")
+        if target_id not in self.database_snapshots:
+            source_id = _call_arg(args, kwargs, 0, "source_db_snapshot_identifier")
+            source = source_or_none(self.get_db_snapshot, source_id)
+            check_copy(self, source, _call_arg(args, kwargs, 2, "kms_key_id"))
+        return copy_db_snapshot(self, *args, **kwargs)
+
+    def checked_copy_db_cluster_snapshot(self, *args, **kwargs):
+        target_id = _call_arg(args, kwargs, 1, "target_db_cluster_snapshot_identifier")
+        if target_id not in self.cluster_snapshots:
+            source_id = _call_arg(args, kwargs, 0, "source_db_cluster_snapshot_identifier")
+            source = source_or_none(self.get_db_cluster_snapshot, source_id)
+            check_copy(self, source, _call_arg(args, kwargs, 2, "kms_key_id"))
+        return copy_db_cluster_snapshot(self, *args, **kwargs)
+
+    def checked_restore(lookup, restore):
+        def wrapped(self, from_snapshot_id, overrides):
+            source = source_or_none(lambda i: lookup(self, i), from_snapshot_id)
+            check_copy(self, source, (overrides or {}).get("kms_key_id"))
+            return restore(self, from_snapshot_id, overrides)
+
+        return wrapped
+
+    RDSBackend.copy_db_snapshot = checked_copy_db_snapshot
+    RDSBackend.copy_db_cluster_snapshot = checked_copy_db_cluster_snapshot
+    RDSBackend.restore_db_instance_from_db_snapshot = checked_restore(
+        RDSBackend.get_db_snapshot, restore_instance
+    )
+    RDSBackend.restore_db_cluster_from_snapshot = checked_restore(
+        RDSBackend.get_db_cluster_snapshot, restore_cluster
+    )
+
+
+def _apply_source_arns() -> None:
+    """13. A copied cluster snapshot names its source (SourceDBClusterSnapshotArn)."""
+    copy_db_cluster_snapshot = RDSBackend.copy_db_cluster_snapshot
+
+    def copy_with_source(self, *args, **kwargs):
+        source_id = _call_arg(args, kwargs, 0, "source_db_cluster_snapshot_identifier")
+        try:
+            source_arn = self.get_db_cluster_snapshot(source_id).arn
+        except RDSClientError:
+            source_arn = None  # the wrapped call raises its own NotFound
+        copy = copy_db_cluster_snapshot(self, *args, **kwargs)
+        copy.source_db_cluster_snapshot_arn = source_arn
+        return copy
+
+    RDSBackend.copy_db_cluster_snapshot = copy_with_source
+
+
 def apply() -> None:
     """Install the patches once; moto's own methods stay reachable through the closures."""
     if getattr(RDSBackend, "_rds_failsafe_patched", False):
@@ -546,6 +666,8 @@ def apply() -> None:
     _apply_limits()
     _apply_resource_ids()
     _apply_account_attributes()
+    _apply_source_arns()
+    _apply_key_states()
 
 
 # 11. https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeAccountAttributes.html

@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import json  # noqa: E402
 
-import account_limits  # noqa: E402  (EXTENSIONS.md row 12, applied after extensions)
+import account_limits  # noqa: E402  (EXTENSIONS.md row 14, applied after extensions)
 import extensions  # noqa: E402  (applied in main(), before the server takes requests)
 from moto.moto_server.werkzeug_app import (  # noqa: E402
     DomainDispatcherApplication,

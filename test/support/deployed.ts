@@ -41,12 +41,15 @@ export interface DeployedCode {
   wiring(name: string): QueueWiring | undefined;
 }
 
-let cached: { program: Evaluation; runtime: string } | undefined;
+let runtimeModules: string | undefined;
 
-/** The program's archives and a Lambda-like node_modules (evaluated once per process). */
-function programArchives(): { program: Evaluation; runtime: string } {
-  cached ??= { program: evaluateProgram(baseConfig("both")), runtime: lambdaRuntimeModules() };
-  return cached;
+/** The program's archives (evaluated once per config) and a Lambda-like node_modules. */
+function programArchives(config: Record<string, string>): {
+  program: Evaluation;
+  runtime: string;
+} {
+  runtimeModules ??= lambdaRuntimeModules();
+  return { program: evaluateProgram(config), runtime: runtimeModules };
 }
 
 /**
@@ -54,8 +57,12 @@ function programArchives(): { program: Evaluation; runtime: string } {
  * are random); the topic ARNs are the program's own (their names are fixed, so the emulator's are
  * the same). Functions of the save side run with failsafe credentials, the others with prod's.
  */
-export async function deployedCode(world: Pick<World, "transitKeyArn" | "vaultKeyArn">) {
-  const { program, runtime } = programArchives();
+export async function deployedCode(
+  world: Pick<World, "transitKeyArn" | "vaultKeyArn">,
+  /** The stack config the program is evaluated with (default: a `both` stack's base config). */
+  config: Record<string, string> = baseConfig("both"),
+) {
+  const { program, runtime } = programArchives(config);
   const prod = await accountClients(PROD_ACCOUNT);
   const failsafe = await accountClients(FAILSAFE_ACCOUNT);
   const functions = ofType(program, "aws:lambda/function:Function");

@@ -50,7 +50,7 @@ export interface PairOptions {
   readonly bootstrap?: boolean;
   /** Create the break-glass role (default true). */
   readonly breakGlass?: boolean;
-  /** Each account's Lambda concurrency quota (emulator extension 12; default 10, a new account's). */
+  /** Each account's Lambda concurrency quota (emulator extension 14; default 10, a new account's). */
   readonly lambdaConcurrency?: number;
 }
 

@@ -168,6 +168,14 @@ export class LambdaProcess {
   /** The Node version the function ran on (`process.version` in its process), once invoked. */
   nodeVersion: string | undefined;
 
+  /**
+   * Moves the function's clock to the wall clock plus `offsetMs` (simulated time) from the next
+   * invocation on (test/support/lambda-worker.js; IPC keeps the order of messages).
+   */
+  setClockOffset(offsetMs: number): void {
+    this.child.send({ clockOffsetMs: offsetMs });
+  }
+
   invoke<T>(event: unknown): Promise<T> {
     const id = (this.next += 1);
     return new Promise<T>((resolve, reject) => {

@@ -5,19 +5,22 @@
 const path = require("node:path");
 
 const archiveDir = process.argv[2];
-// Fault scenarios run a function "days later" (the sweeps' keep windows): shift its clock.
-const clockOffset = Number(process.env.TEST_CLOCK_OFFSET_MS || 0);
-if (clockOffset) {
-  const RealDate = Date;
-  global.Date = class extends RealDate {
-    constructor(...args) {
-      super(...(args.length ? args : [RealDate.now() + clockOffset]));
-    }
-    static now() {
-      return RealDate.now() + clockOffset;
-    }
-  };
-}
+// Simulated time. The function's clock is the wall clock shifted by an offset: set once at start
+// (TEST_CLOCK_OFFSET_MS: the fault scenarios run a function "days later") and moved while the
+// process runs by an IPC message `{ clockOffsetMs: <ms> }` (the attack suite's simulated days,
+// test/support/attack-sim.ts). IPC messages arrive in the order they were sent, so a clock move
+// sent before an invocation is in effect for it. `new Date()`, `Date.now()` and everything built
+// on them (Powertools' EMF timestamps and log times, the SDK) see the shifted clock.
+let clockOffset = Number(process.env.TEST_CLOCK_OFFSET_MS || 0);
+const RealDate = Date;
+global.Date = class extends RealDate {
+  constructor(...args) {
+    super(...(args.length ? args : [RealDate.now() + clockOffset]));
+  }
+  static now() {
+    return RealDate.now() + clockOffset;
+  }
+};
 let handler;
 // Lambda reports the init phase (loading the code, the factory's setup) apart from each
 // invocation's Duration; so do we.
@@ -42,7 +45,12 @@ function done(id, message) {
   process.stdout.write(marker, () => process.stderr.write(marker, () => process.send(message)));
 }
 
-process.on("message", async ({ id, event }) => {
+process.on("message", async (message) => {
+  if (typeof message.clockOffsetMs === "number") {
+    clockOffset = message.clockOffsetMs;
+    return;
+  }
+  const { id, event } = message;
   try {
     if (!handler) {
       throw new Error("the handler did not load (see stderr)");
