@@ -2,22 +2,36 @@
  * rds-failsafe: config → providers → components → outputs. The only place that reads config.
  *
  * `sides` picks what this stack builds: `copy` (prod stack), `save` (failsafe stack, deploy it
- * first) or `both` (one stack, two providers; see the README for why split stacks are safer).
+ * first) or `both` (one stack, two providers; see the README for why split stacks are safer), or
+ * `bootstrap-prod` / `bootstrap-failsafe`: the deploy roles of one account (docs/deploy.md).
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
   accountProvider,
+  administratorProvider,
+  boundaryArn,
   CONFIG_KEYS,
+  DeployRoles,
   CopySide,
   handoffTopicArn as fixedHandoffTopicArn,
   OrgGuard,
   parseStackConfig,
+  previewRoleArnOf,
+  PROJECT,
   SaveSide,
 } from "./components";
 import { quotaWarnings } from "./components/quota-check";
 
 const cfg = new pulumi.Config();
-const config = parseStackConfig(Object.fromEntries(CONFIG_KEYS.map((key) => [key, cfg.get(key)])));
+// Every `rds-failsafe:` key the engine passed (stack config plus Pulumi.yaml defaults): a key the
+// program does not know is a typo that would otherwise be ignored (config.ts names the closest).
+const present = Object.keys(pulumi.runtime.allConfig())
+  .filter((key) => key.startsWith(`${PROJECT}:`))
+  .map((key) => key.slice(PROJECT.length + 1));
+const config = parseStackConfig(
+  Object.fromEntries(CONFIG_KEYS.map((key) => [key, cfg.get(key)])),
+  present,
+);
 // Would the protected databases' copies fit the manual-snapshot quota? (warnings, components/quota-check.ts)
 for (const warning of quotaWarnings(config)) {
   void pulumi.log.warn(warning);
@@ -28,7 +42,24 @@ const common = {
   failsafeAccountId: config.failsafeAccountId,
   logRetentionDays: config.logRetentionDays,
   notificationEmail: config.notificationEmail,
+  requestSnapshotQuota: config.requestSnapshotQuota,
 };
+
+// Pull-request previews in CI (.github/workflows/infra.yml) set RDS_FAILSAFE_PREVIEW_ONLY: the
+// providers then assume each account's read-only preview role instead of its deploy role, and
+// anything but a preview is refused (a pull request's code runs during its preview).
+const previewOnly = process.env.RDS_FAILSAFE_PREVIEW_ONLY === "true";
+if (previewOnly && !pulumi.runtime.isDryRun()) {
+  throw new Error(
+    "RDS_FAILSAFE_PREVIEW_ONLY is set: this run may only preview (pulumi preview), it holds the read-only preview role",
+  );
+}
+const providerRole = (deployRoleArn: string) =>
+  previewOnly ? previewRoleArnOf(deployRoleArn) : deployRoleArn;
+const boundaryIn = (account: string) =>
+  config.permissionsBoundary
+    ? boundaryArn(config.region, account, config.permissionsBoundary)
+    : undefined;
 
 const buildSave = config.sides === "save" || config.sides === "both";
 const buildCopy = config.sides === "copy" || config.sides === "both";
@@ -39,7 +70,7 @@ const save =
         ...common,
         provider: accountProvider("failsafe", {
           accountId: config.failsafeAccountId,
-          roleArn: config.failsafeRoleArn,
+          roleArn: providerRole(config.failsafeRoleArn),
           region: config.region,
           tags: { ...tags, Side: "save" },
         }),
@@ -64,6 +95,8 @@ const save =
               securityGroupIds: config.drillSecurityGroupIds,
             }
           : undefined,
+        permissionsBoundaryArn: boundaryIn(config.failsafeAccountId),
+        deployRoleArn: config.failsafeRoleArn,
       })
     : undefined;
 
@@ -113,7 +146,7 @@ const copy =
         ...common,
         provider: accountProvider("prod", {
           accountId: config.prodAccountId,
-          roleArn: config.prodRoleArn,
+          roleArn: providerRole(config.prodRoleArn),
           region: config.region,
           tags: { ...tags, Side: "copy" },
         }),
@@ -124,6 +157,8 @@ const copy =
         intermediateKeepHours: config.intermediateKeepHours,
         unprotectedAfterHours: config.rpoHours,
         sweepSchedule: config.prodSweepSchedule,
+        permissionsBoundaryArn: boundaryIn(config.prodAccountId),
+        deployRoleArn: config.prodRoleArn,
       })
     : undefined;
 
@@ -158,6 +193,45 @@ export const queueUrls = { copy: copy?.queueUrls, save: save?.queueUrls };
 export const lambdas = pulumi
   .all([copy?.functionNames ?? [], save?.functionNames ?? []])
   .apply(([a, b]) => [...a, ...b]);
+// The bootstrap stacks: one account's deploy, preview and CI roles and the permissions boundary.
+const bootstrapKind =
+  config.sides === "bootstrap-prod"
+    ? "prod"
+    : config.sides === "bootstrap-failsafe"
+      ? "failsafe"
+      : undefined;
+const bootstrapAccount = bootstrapKind === "prod" ? config.prodAccountId : config.failsafeAccountId;
+const bootstrap = bootstrapKind
+  ? new DeployRoles("bootstrap", {
+      provider: administratorProvider(`${bootstrapKind}-bootstrap`, {
+        accountId: bootstrapAccount,
+        region: config.region,
+        tags: { ...tags, Side: `bootstrap-${bootstrapKind}` },
+      }),
+      context: {
+        region: config.region,
+        account: bootstrapAccount,
+        kind: bootstrapKind,
+        failsafeAccountId: config.failsafeAccountId,
+        boundaryName: config.permissionsBoundary,
+        breakGlassPrincipalArn: config.breakGlassPrincipalArn,
+      },
+      githubRepository: config.githubRepository,
+      githubOidcProviderArn: config.githubOidcProviderArn,
+      deployEnvironment: config.deployEnvironment,
+      trustedPrincipalArns: config.trustedPrincipalArns,
+    })
+  : undefined;
+export const roles = bootstrap
+  ? {
+      deploy: bootstrap.deployRoleArn,
+      preview: bootstrap.previewRoleArn,
+      boundary: bootstrap.boundaryArn,
+      githubDeploy: bootstrap.githubDeployRoleArn,
+      githubPreview: bootstrap.githubPreviewRoleArn,
+    }
+  : undefined;
+
 export const orgGuardPolicyIds = orgGuard
   ? { scp: orgGuard.scpId, rcp: orgGuard.rcpId }
   : undefined;

@@ -73,6 +73,20 @@ function credentials(
   return undefined; // the default chain
 }
 
+/**
+ * The SDK client configuration of one account (region, endpoint, credentials), for commands that
+ * need clients accountClients does not make (preflight: IAM, KMS, Lambda, EventBridge, Logs).
+ */
+export function clientConfig(name: AccountName, options: AccountOptions) {
+  const profile = name === "prod" ? options.prodProfile : options.failsafeProfile;
+  const roleArn = name === "prod" ? options.prodRoleArn : options.failsafeRoleArn;
+  const base = {
+    region: options.region,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+  };
+  return { ...base, ...CLIENT_DEFAULTS, credentials: credentials(name, profile, roleArn, base) };
+}
+
 /** Clients for one account, created on first use. */
 export function accountClients(name: AccountName, options: AccountOptions): AccountClients {
   const profile = name === "prod" ? options.prodProfile : options.failsafeProfile;

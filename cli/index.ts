@@ -6,6 +6,8 @@ import { Command, CommanderError } from "commander";
 import { UsageError, type AccountOptions } from "./accounts";
 import { registerCopies } from "./commands/copies";
 import { registerRestore } from "./commands/restore";
+import { registerPreflight } from "./commands/preflight";
+import { registerRetentionPlan } from "./commands/retention-plan";
 import { registerReport } from "./commands/report";
 import { registerRetire } from "./commands/retire";
 import { registerStatus } from "./commands/status";
@@ -40,6 +42,8 @@ export function buildProgram(out: Out = stdout): Command {
   // recovery (issue 12): the guided restore
   registerCopies(program, out, globals);
   registerRestore(program, out, globals);
+  registerPreflight(program, out, globals);
+  registerRetentionPlan(program, out, globals);
   registerStatus(program, out, globals);
   registerReport(program, out, globals);
   return program;

@@ -46,10 +46,32 @@ export function lambdaBundle(side: Side): string {
 }
 
 /**
- * Packages never to put in a Lambda zip: every production dependency is deployment-time only
- * (@pulumi/*), since the handlers ship as a bundle.
+ * Packages never to put in a Lambda zip. Pulumi's closure serializer copies every production
+ * dependency (package.json `dependencies`) into each CallbackFunction's archive unless told not
+ * to; those are what `pulumi up` needs to build the program and the bundles (the Pulumi SDKs,
+ * esbuild, the handlers' own packages that esbuild inlines, and the TypeScript toolchain the
+ * Pulumi language host loads), none of which a function needs at run time: the handlers ship as
+ * one bundle. Listed explicitly: test/program/serialized.test.ts fails when a dependency is added
+ * without being listed here (it would land in every zip).
  */
+export const DEPLOY_TIME_PACKAGES = [
+  "@aws-lambda-powertools/batch",
+  "@aws-lambda-powertools/logger",
+  "@aws-lambda-powertools/metrics",
+  "@pulumi/aws",
+  "@pulumi/pulumi",
+  "esbuild",
+  "ts-node",
+  "typescript",
+  "zod",
+] as const;
+
 export function excludedPackages(): string[] {
+  return [...DEPLOY_TIME_PACKAGES];
+}
+
+/** package.json's `dependencies`, for the check that each is excluded. */
+export function productionDependencies(): string[] {
   const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
     dependencies?: Record<string, string>;
   };

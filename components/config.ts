@@ -6,11 +6,19 @@ import { ORG_POLICY_MAX_CHARACTERS, orgGuardScp, policyContent } from "./org-pol
  * plain code, tested without Pulumi. An error names the key, the bad value and the fix.
  */
 import { partitionOf } from "../handlers/partition";
+import { NAMES } from "./names";
 import { checkSchedule } from "./schedule";
 
 export const PROJECT = "rds-failsafe";
 
-export type Sides = "copy" | "save" | "both";
+/**
+ * What a stack builds: the program's sides (`copy`, `save`, `both`), or the roles a deploy of
+ * one account needs (`bootstrap-prod`, `bootstrap-failsafe`: components/bootstrap.ts, run once
+ * per account by an administrator, before the first deploy).
+ */
+export type Sides = "copy" | "save" | "both" | "bootstrap-prod" | "bootstrap-failsafe";
+
+export const BOOTSTRAP_SIDES = ["bootstrap-prod", "bootstrap-failsafe"] as const;
 
 export interface StackConfig {
   readonly sides: Sides;
@@ -65,6 +73,24 @@ export interface StackConfig {
   /** VPC security groups of the drill databases (none: the VPC's default). */
   readonly drillSecurityGroupIds: readonly string[];
   // --- end recovery ---
+  // --- first deploy on a new account pair (issue 15) ---
+  /** `email` (notificationEmail is subscribed) or `none` (explicitly: nobody is subscribed). */
+  readonly notifications: "email" | "none";
+  /** Manual-snapshot quota (per kind) to request through Service Quotas; undefined: none. */
+  readonly requestSnapshotQuota?: number;
+  /**
+   * Name (with optional path) of the managed policy every role the program creates carries as
+   * its permissions boundary, in each account; undefined for `permissionsBoundary: none`.
+   */
+  readonly permissionsBoundary?: string;
+  /** Bootstrap: GitHub repository (owner/name) whose workflows may assume the CI roles. */
+  readonly githubRepository?: string;
+  /** Bootstrap: an existing GitHub OIDC provider of the account (else the bootstrap creates it). */
+  readonly githubOidcProviderArn?: string;
+  /** Bootstrap: the GitHub environment whose jobs may deploy (default `<prod|failsafe>-deploy`). */
+  readonly deployEnvironment: string;
+  /** Bootstrap: principals of the account (e.g. an SSO admin role) that may assume both roles. */
+  readonly trustedPrincipalArns: readonly string[];
   // --- operations (components/quota-check.ts) ---
   /** The accounts' manual-snapshot quota per kind and region (RDS default 100), for the check. */
   readonly snapshotQuota: number;
@@ -107,6 +133,14 @@ export const CONFIG_KEYS = [
   "drillMaxInstanceClass",
   "drillSubnetGroup",
   "drillSecurityGroupIds",
+  // first deploy on a new account pair (issue 15)
+  "notifications",
+  "requestSnapshotQuota",
+  "permissionsBoundary",
+  "githubRepository",
+  "githubOidcProviderArn",
+  "deployEnvironment",
+  "trustedPrincipalArns",
   "snapshotQuota",
   "expectedSources",
 ] as const satisfies readonly (keyof StackConfig)[];
@@ -126,9 +160,22 @@ export class ConfigError extends Error {
   }
 }
 
-/** Validates every key and reports all problems at once, each with the command that fixes it. */
-export function parseStackConfig(raw: RawConfig): StackConfig {
+/**
+ * Validates every key and reports all problems at once, each with the command that fixes it.
+ * `present` lists every `rds-failsafe:` key the stack's config holds (without the namespace; what
+ * index.ts reads from the engine's config): a key the program does not know is an error naming
+ * the closest valid key (a typo such as `retentiondays` would otherwise deploy the default).
+ */
+export function parseStackConfig(raw: RawConfig, present: readonly string[] = []): StackConfig {
   const problems: string[] = [];
+  for (const key of present) {
+    if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
+      const closest = closestKey(key);
+      problems.push(
+        `${PROJECT}:${key} is not a configuration key of ${PROJECT}${closest ? `; did you mean ${closest}?` : ""} (the program would ignore it). Fix: pulumi config rm ${PROJECT}:${key}${closest ? ` && pulumi config set ${PROJECT}:${closest} <value>` : ""}`,
+      );
+    }
+  }
   const value = (key: keyof RawConfig) => {
     const v = raw[key]?.trim();
     return v === undefined || v === "" ? undefined : v;
@@ -165,11 +212,16 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
   };
 
   const sides = text("sides") as Sides;
-  if (!["copy", "save", "both"].includes(sides)) {
-    bad("sides", 'must be "copy" (prod stack), "save" (failsafe stack) or "both"', "copy");
+  if (!["copy", "save", "both", ...BOOTSTRAP_SIDES].includes(sides)) {
+    bad(
+      "sides",
+      'must be "copy" (prod stack), "save" (failsafe stack) or "both" (or "bootstrap-prod" / "bootstrap-failsafe" for the deploy roles, docs/deploy.md)',
+      "copy",
+    );
   }
   const copy = sides === "copy" || sides === "both";
   const save = sides === "save" || sides === "both";
+  const bootstrap = (BOOTSTRAP_SIDES as readonly string[]).includes(sides);
   const region = text("region");
   const regionOk = /^[a-z]{2}(-[a-z]+)+-\d$/.test(region);
   if (!regionOk) {
@@ -266,6 +318,23 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       "must differ from failsafeRoleArn: the deploy role must not be able to delete or disable the vault key",
       `arn:${partitionOf(region)}:iam::${failsafeAccountId}:role/break-glass`,
     );
+  } else if (breakGlassPrincipalArn && breakGlassPrincipalArn === prodRoleArn) {
+    bad(
+      "breakGlassPrincipalArn",
+      "must differ from prodRoleArn: the prod deploy role must have no right on the vault key",
+      `arn:${partitionOf(region)}:iam::${failsafeAccountId}:role/break-glass`,
+    );
+  } else if (breakGlassPrincipalArn) {
+    // The roles the bootstrap and the program create are used every day (CI, the functions):
+    // none of them may be the one principal that can destroy the vault key.
+    const name = /:(?:role|user)\/(?:.*\/)?([^/]+)$/.exec(breakGlassPrincipalArn)?.[1] ?? "";
+    if (PROGRAM_ROLE_NAMES.includes(name)) {
+      bad(
+        "breakGlassPrincipalArn",
+        `must not be ${name}, a role the bootstrap or the program creates and uses day to day (deploys, CI, functions)`,
+        `arn:${partitionOf(region)}:iam::${failsafeAccountId}:role/break-glass`,
+      );
+    }
   }
 
   const selectionTagKey = text("selectionTagKey", "Failsafe");
@@ -327,6 +396,120 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       "must be a stack reference organization/project/stack",
       "acme/rds-failsafe/failsafe",
     );
+  }
+
+  // A notification target is required: without one, no alarm (RPO breach, DLQ, sweep stopped)
+  // reaches anyone. `notifications: none` says so on purpose (e.g. the ops topics are
+  // subscribed to a pager outside this program).
+  const notificationsValue = value("notifications");
+  if (
+    notificationsValue !== undefined &&
+    notificationsValue !== "email" &&
+    notificationsValue !== "none"
+  ) {
+    bad("notifications", 'must be "email" (notificationEmail is subscribed) or "none"', "none");
+  }
+  const notifications: StackConfig["notifications"] =
+    notificationsValue === "none" ? "none" : "email";
+  if (
+    !bootstrap &&
+    (notificationsValue === undefined || notificationsValue === "email") &&
+    notificationEmail === undefined
+  ) {
+    bad(
+      "notificationEmail",
+      `is required: no alarm reaches anyone without it (or set ${PROJECT}:notifications none to subscribe the ops topic${sides === "both" ? "s" : ""} yourself)`,
+      "ops@example.com",
+    );
+  }
+  if (notifications === "none" && notificationEmail !== undefined) {
+    bad("notifications", "is none, but notificationEmail is set: remove one of them", "email");
+  }
+  let requestSnapshotQuota: number | undefined;
+  if (value("requestSnapshotQuota") !== undefined) {
+    const n = int("requestSnapshotQuota", 0, 0, "500");
+    // 0 turns it off; a request at or below RDS's default of 100 would ask for nothing.
+    if (n > 0 && n <= DEFAULT_MANUAL_SNAPSHOT_QUOTA) {
+      bad(
+        "requestSnapshotQuota",
+        `must be more than RDS's default of ${DEFAULT_MANUAL_SNAPSHOT_QUOTA} manual snapshots per kind (or 0: request nothing)`,
+        "500",
+      );
+    } else if (n > 0) {
+      requestSnapshotQuota = n;
+    }
+  }
+  const boundaryValue = value("permissionsBoundary") ?? DEFAULT_PERMISSIONS_BOUNDARY;
+  if (boundaryValue !== "none" && !/^([\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/.test(boundaryValue)) {
+    bad(
+      "permissionsBoundary",
+      "must be the name (optionally path/name) of a managed policy in each account, or none",
+      DEFAULT_PERMISSIONS_BOUNDARY,
+    );
+  }
+  const permissionsBoundary = boundaryValue === "none" ? undefined : boundaryValue;
+  const githubRepository = value("githubRepository");
+  if (githubRepository !== undefined && !/^[\w.-]+\/[\w.-]+$/.test(githubRepository)) {
+    bad("githubRepository", "must be a GitHub repository owner/name", "acme/rds-failsafe");
+  }
+  const githubOidcProviderArn = value("githubOidcProviderArn");
+  if (
+    githubOidcProviderArn !== undefined &&
+    !/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/.test(
+      githubOidcProviderArn,
+    )
+  ) {
+    bad(
+      "githubOidcProviderArn",
+      "must be the ARN of the account's GitHub OIDC provider (…:oidc-provider/token.actions.githubusercontent.com)",
+      `arn:${partitionOf(region)}:iam::123456789012:oidc-provider/token.actions.githubusercontent.com`,
+    );
+  }
+  const bootstrapAccount = sides === "bootstrap-prod" ? prodAccountId : failsafeAccountId;
+  const deployEnvironment =
+    value("deployEnvironment") ?? (sides === "bootstrap-prod" ? "prod-deploy" : "failsafe-deploy");
+  if (!/^[\w.-]{1,255}$/.test(deployEnvironment)) {
+    bad("deployEnvironment", "must be a GitHub environment name", "failsafe-deploy");
+  }
+  const trusted = principalList(value("trustedPrincipalArns"));
+  if (typeof trusted === "string") {
+    bad("trustedPrincipalArns", trusted, `'["arn:aws:iam::${bootstrapAccount}:role/admin"]'`);
+  }
+  const trustedPrincipalArns = typeof trusted === "string" ? [] : trusted;
+  if (bootstrap) {
+    if (githubRepository === undefined && trustedPrincipalArns.length === 0) {
+      bad(
+        "githubRepository",
+        `is required for sides=${sides} unless trustedPrincipalArns is set: nobody could assume the deploy role`,
+        "acme/rds-failsafe",
+      );
+    }
+    for (const arn of trustedPrincipalArns) {
+      if (arn.split(":")[4] !== bootstrapAccount) {
+        bad(
+          "trustedPrincipalArns",
+          `lists ${arn}, which is not in account ${bootstrapAccount} (the roles trust principals of their own account only)`,
+          `'["arn:aws:iam::${bootstrapAccount}:role/admin"]'`,
+        );
+      }
+      if (arn === breakGlassPrincipalArn) {
+        bad(
+          "trustedPrincipalArns",
+          "lists the break-glass principal: it must not also be a deploy principal",
+          `'["arn:aws:iam::${bootstrapAccount}:role/admin"]'`,
+        );
+      }
+    }
+    if (
+      githubOidcProviderArn !== undefined &&
+      githubOidcProviderArn.split(":")[4] !== bootstrapAccount
+    ) {
+      bad(
+        "githubOidcProviderArn",
+        `is in account ${githubOidcProviderArn.split(":")[4] ?? "?"}, but must be in ${bootstrapAccount}`,
+        `arn:${partitionOf(region)}:iam::${bootstrapAccount}:oidc-provider/token.actions.githubusercontent.com`,
+      );
+    }
   }
 
   // The org guard: an SCP and an RCP on the failsafe account, attached from the management (or
@@ -422,6 +605,13 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     orgGuard,
     managementAccountId,
     managementRoleArn,
+    notifications,
+    requestSnapshotQuota,
+    permissionsBoundary,
+    githubRepository,
+    githubOidcProviderArn,
+    deployEnvironment,
+    trustedPrincipalArns,
     snapshotQuota,
     expectedSources,
   };
@@ -553,6 +743,98 @@ function stringList(raw: string | undefined): string[] | undefined {
     .filter((i) => i !== "");
 }
 // --- end recovery ---
+/** RDS's default manual-snapshot quota per kind and region ("Quotas in Amazon RDS"). */
+export const DEFAULT_MANUAL_SNAPSHOT_QUOTA = 100;
+
+/** The permissions boundary the bootstrap creates in each account (components/bootstrap.ts). */
+export const DEFAULT_PERMISSIONS_BOUNDARY = "rds-failsafe-boundary";
+
+/**
+ * Roles the bootstrap (components/deploy-roles.ts) and the program (function roles) create.
+ * Kept here as plain names so config checks do not load the components.
+ */
+export const BOOTSTRAP_ROLE_NAMES = {
+  deploy: "rds-failsafe-deploy",
+  preview: "rds-failsafe-preview",
+  githubDeploy: "rds-failsafe-github-deploy",
+  githubPreview: "rds-failsafe-github-preview",
+} as const;
+/** The preview role of the account a deploy role is in (same partition, fixed name). */
+export function previewRoleArnOf(deployRoleArn: string): string {
+  const [arn, partition, , , account] = deployRoleArn.split(":");
+  return `${arn}:${partition}:iam::${account}:role/${BOOTSTRAP_ROLE_NAMES.preview}`;
+}
+
+const PROGRAM_ROLE_NAMES: readonly string[] = [
+  ...Object.values(BOOTSTRAP_ROLE_NAMES),
+  ...Object.values(NAMES.fn),
+];
+
+/** The valid key closest to a mistyped one: same letters ignoring case, else edit distance ≤ 3. */
+export function closestKey(key: string): string | undefined {
+  const lower = key.toLowerCase();
+  const exact = CONFIG_KEYS.find((k) => k.toLowerCase() === lower);
+  if (exact) {
+    return exact;
+  }
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of CONFIG_KEYS) {
+    const distance = editDistance(lower, candidate.toLowerCase());
+    if (!best || distance < best.distance) {
+      best = { key: candidate, distance };
+    }
+  }
+  return best && best.distance <= Math.max(3, Math.floor(key.length / 4)) ? best.key : undefined;
+}
+
+/** Levenshtein distance with adjacent transpositions (optimal string alignment). */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i += 1) {
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      const row = d[i] as number[];
+      const above = d[i - 1] as number[];
+      row[j] = Math.min(
+        (above[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        (above[j - 1] as number) + cost,
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
+      }
+    }
+  }
+  return (d[a.length] as number[])[b.length] as number;
+}
+
+/** A list of IAM principal ARNs: a JSON array (Pulumi list config) or comma-separated. */
+function principalList(raw: string | undefined): string[] | string {
+  if (raw === undefined) {
+    return [];
+  }
+  let items: unknown;
+  if (raw.startsWith("[")) {
+    try {
+      items = JSON.parse(raw) as unknown;
+    } catch {
+      return "must be a list of IAM role or user ARNs (a YAML list, or comma-separated)";
+    }
+  } else {
+    items = raw.split(",").map((a) => a.trim());
+  }
+  if (
+    !Array.isArray(items) ||
+    !items.every(
+      (a) => typeof a === "string" && /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/.test(a),
+    )
+  ) {
+    return "must be a list of IAM role or user ARNs";
+  }
+  return items as string[];
+}
 
 /** A list of account ids: a JSON array (Pulumi list config) or comma-separated. */
 function accountList(raw: string | undefined): string[] | string {

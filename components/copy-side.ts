@@ -2,6 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ProdSettingsInput } from "../handlers/settings";
 import { SnapshotFunction } from "./function";
+import { FUNCTION_SCALING } from "./limits";
+import { SnapshotQuotaRequest } from "./snapshot-quota";
 import { policyDocument } from "./iam";
 import { transitKeyPolicy } from "./keys";
 import { anyAboveZeroAlarm, heartbeatAlarm } from "./alarms";
@@ -36,6 +38,12 @@ export interface CopySideArgs {
   /** EventBridge schedule expression of the prod sweep. */
   readonly sweepSchedule: string;
   readonly logRetentionDays: number;
+  /** Permissions boundary ARN every function role carries (deploy-roles.ts); none when undefined. */
+  readonly permissionsBoundaryArn?: string;
+  /** The deploy role of this account, named in the policies of the keys it may update (keys.ts). */
+  readonly deployRoleArn?: string;
+  /** Manual-snapshot quota to request through Service Quotas (snapshot-quota.ts); none when undefined. */
+  readonly requestSnapshotQuota?: number;
   /** Optional e-mail subscription to the prod ops topic. */
   readonly notificationEmail?: string;
 }
@@ -76,7 +84,12 @@ export class CopySide extends pulumi.ComponentResource {
         enableKeyRotation: true,
         deletionWindowInDays: 30,
         policy: policyDocument(
-          transitKeyPolicy(args.region, args.prodAccountId, args.failsafeAccountId),
+          transitKeyPolicy(
+            args.region,
+            args.prodAccountId,
+            args.failsafeAccountId,
+            args.deployRoleArn,
+          ),
         ),
       },
       // Never replace this key to "rotate" it (rotation is on): incremental cross-account copies
@@ -98,6 +111,7 @@ export class CopySide extends pulumi.ComponentResource {
         keyAlias: NAMES.keyAlias.prodMessaging,
         opsTopicName: NAMES.opsTopic.copy,
         notificationEmail: args.notificationEmail,
+        deployRoleArn: args.deployRoleArn,
       },
       { parent: this },
     );
@@ -179,6 +193,7 @@ export class CopySide extends pulumi.ComponentResource {
       settings,
       logRetentionDays: args.logRetentionDays,
       alarmTopicArn,
+      permissionsBoundaryArn: args.permissionsBoundaryArn,
     };
     const functions = [
       new SnapshotFunction(
@@ -190,7 +205,7 @@ export class CopySide extends pulumi.ComponentResource {
           entry: "copy",
           statements: copyStatements(accounts),
           // 4 invocations × 5 records: at most 20 copies started at once, RDS's in-flight limit.
-          trigger: { queue: copyQueue, batchSize: 5, maximumConcurrency: 4 },
+          trigger: { queue: copyQueue, ...FUNCTION_SCALING.copy },
         },
         { parent: this },
       ),
@@ -202,7 +217,7 @@ export class CopySide extends pulumi.ComponentResource {
           description: "Shares intermediate copies with the failsafe account and hands them off",
           entry: "share",
           statements: shareStatements(accounts),
-          trigger: { queue: shareQueue, batchSize: 10, maximumConcurrency: 2 },
+          trigger: { queue: shareQueue, ...FUNCTION_SCALING.share },
         },
         { parent: this },
       ),
@@ -269,6 +284,13 @@ export class CopySide extends pulumi.ComponentResource {
       shareDlq: shareQueue.dlq.url,
     });
     this.functionNames = pulumi.all(functions.map((f) => f.function.name));
+    if (args.requestSnapshotQuota !== undefined) {
+      new SnapshotQuotaRequest(
+        "snapshot-quota",
+        { provider: args.provider, value: args.requestSnapshotQuota },
+        { parent: this },
+      );
+    }
     this.registerOutputs({
       transitKeyArn: this.transitKeyArn,
       opsTopicArn: this.opsTopicArn,

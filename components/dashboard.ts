@@ -6,7 +6,7 @@ import {
   PROD_METRICS_SERVICE,
 } from "../handlers/metrics";
 import { partitionOf } from "../handlers/partition";
-import { QUOTA_ALARM_PERCENT } from "../handlers/quota";
+import { QUOTA_ALARM_PERCENT } from "../handlers/quota-math";
 import { dlqName, logGroupName, NAMES, queueName } from "./names";
 import { QUOTA_ALARM_NAMES } from "./quota-alarm";
 import { dlqAlarmName, errorsAlarmName, RUNBOOK_PATH } from "./runbook";
@@ -38,7 +38,7 @@ export const SIDE_PARTS: Readonly<
   failsafe: {
     service: FAILSAFE_METRICS_SERVICE,
     functions: [NAMES.fn.save, NAMES.fn.retention, NAMES.fn.failsafeSweep],
-    consumers: ["save", "retention"],
+    consumers: ["save", "retention", "failsafe-sweep"],
     alarms: [
       "rds-failsafe-rpo-breach",
       "rds-failsafe-failsafe-sweep-stopped",
@@ -49,7 +49,7 @@ export const SIDE_PARTS: Readonly<
   prod: {
     service: PROD_METRICS_SERVICE,
     functions: [NAMES.fn.copy, NAMES.fn.share, NAMES.fn.prodSweep],
-    consumers: ["copy", "share"],
+    consumers: ["copy", "share", "prod-sweep"],
     alarms: [
       "rds-failsafe-unprotected-sources",
       "rds-failsafe-prod-sweep-stopped",
@@ -58,10 +58,14 @@ export const SIDE_PARTS: Readonly<
   },
 };
 
+/** The consumers whose queue is a schedule's FIFO queue (components/function.ts). */
+const SCHEDULED_CONSUMERS: ReadonlySet<string> = new Set(["prod-sweep", "failsafe-sweep", "drill"]);
+
 /** Restore drills (components/drills.ts), on the failsafe side when the stack runs them. */
 export const DRILL_PARTS = {
   functions: [NAMES.fn.drill, NAMES.fn.drillVerify],
-  consumers: ["drill-verify"],
+  // drill-verify's queue, and the drill run's schedule queue (FIFO, like the sweeps')
+  consumers: ["drill-verify", "drill"],
   alarms: ["rds-failsafe-drill-failed", "rds-failsafe-drill-overdue"],
 } as const;
 
@@ -231,10 +235,25 @@ export function dashboardBody(args: DashboardArgs): string {
     ),
     metric(
       "Queue and DLQ depths",
-      parts.consumers.flatMap((consumer) => [
-        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", dlqName(consumer)],
-        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queueName(consumer)],
-      ]),
+      parts.consumers.flatMap((consumer) => {
+        // A scheduled function's schedule feeds a FIFO queue (components/function.ts): names end
+        // in .fifo.
+        const fifo = SCHEDULED_CONSUMERS.has(consumer) ? ".fifo" : "";
+        return [
+          [
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            "QueueName",
+            `${dlqName(consumer)}${fifo}`,
+          ],
+          [
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            "QueueName",
+            `${queueName(consumer)}${fifo}`,
+          ],
+        ];
+      }),
       { period: 300 },
     ),
     metric(

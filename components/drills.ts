@@ -38,6 +38,8 @@ export interface DrillsArgs {
   readonly logRetentionDays: number;
   /** The ops topic: alarms and failed-drill messages. */
   readonly alarmTopicArn: pulumi.Input<string>;
+  /** Permissions boundary ARN of the drill roles (components/deploy-roles.ts); none when undefined. */
+  readonly permissionsBoundaryArn?: string;
 }
 
 /**
@@ -118,6 +120,7 @@ export class Drills extends pulumi.ComponentResource {
       settings: args.settings,
       logRetentionDays: args.logRetentionDays,
       alarmTopicArn: args.alarmTopicArn,
+      permissionsBoundaryArn: args.permissionsBoundaryArn,
     };
     const placement = { subnetGroup: args.drill.subnetGroup };
     const functions = [

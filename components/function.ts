@@ -5,7 +5,8 @@ import { anyAboveZeroAlarm } from "./alarms";
 import { excludedPackages, lambdaBundle, type Side } from "./bundle";
 import { lambdaAssumeRolePolicy, policyDocument, type Statement } from "./iam";
 import { logGroupName, regionArns, scheduleRuleName } from "./names";
-import type { QueueWithDlq } from "./queue";
+import { FUNCTION_SCALING } from "./limits";
+import { QueueWithDlq } from "./queue";
 
 /** Node.js 22 is supported by Lambda until 2027 (Node.js 20 reached end of life in April 2026). */
 export const LAMBDA_RUNTIME = "nodejs22.x";
@@ -20,9 +21,19 @@ export type FunctionTrigger =
       readonly maximumConcurrency: number;
     }
   | {
-      /** EventBridge schedule expression, e.g. rate(1 hour). One invocation at a time. */
+      /**
+       * EventBridge schedule expression, e.g. rate(1 hour). The rule sends to a FIFO queue with one
+       * message group, read by an event source mapping: one sweep at a time, without reserved
+       * concurrency (which a new account, at a concurrency quota of 10, cannot grant: Lambda keeps
+       * 100 unreserved).
+       */
       readonly schedule: string;
     };
+
+/** Retries of a failed sweep before its trigger is parked in the DLQ (the next run comes anyway). */
+export const SWEEP_QUEUE_MAX_RECEIVES = 3;
+/** The one message group of a sweep's FIFO queue: one batch, so one invocation, at a time. */
+export const SWEEP_MESSAGE_GROUP = "sweep";
 
 export interface SnapshotFunctionArgs {
   readonly provider: aws.Provider;
@@ -43,6 +54,8 @@ export interface SnapshotFunctionArgs {
   /** Topic the error alarm notifies. */
   readonly alarmTopicArn: pulumi.Input<string>;
   readonly trigger: FunctionTrigger;
+  /** ARN of the managed policy the role carries as its permissions boundary (components/deploy-roles.ts). */
+  readonly permissionsBoundaryArn?: string;
 }
 
 /**
@@ -72,10 +85,37 @@ export class SnapshotFunction extends pulumi.ComponentResource {
         name: args.functionName,
         description: `${args.description} (rds-failsafe)`,
         assumeRolePolicy: lambdaAssumeRolePolicy(args.account, args.region),
+        // The deploy role may create roles only with this boundary (deploy-roles.ts): whatever a
+        // role's own policy says, it can never do more than the functions need.
+        ...(args.permissionsBoundaryArn
+          ? { permissionsBoundary: args.permissionsBoundaryArn }
+          : {}),
       },
       child,
     );
-    const queueArn = "queue" in args.trigger ? args.trigger.queue.queueArn : undefined;
+    // A scheduled function reads its own FIFO queue (see FunctionTrigger).
+    const sweepQueue =
+      "schedule" in args.trigger
+        ? new QueueWithDlq(
+            name,
+            {
+              provider: args.provider,
+              region: args.region,
+              account: args.account,
+              consumerTimeoutSeconds: LAMBDA_TIMEOUT_SECONDS,
+              maxReceiveCount: SWEEP_QUEUE_MAX_RECEIVES,
+              senderService: "events",
+              senderArn: arns.rule(args.account, scheduleRuleName(args.functionName)),
+              alarmTopicArn: args.alarmTopicArn,
+              fifo: true,
+              // A trigger older than a day is news nobody needs: the next one sweeps the same state.
+              retentionHours: 24,
+            },
+            { parent: this },
+          )
+        : undefined;
+    const queue = "queue" in args.trigger ? args.trigger.queue : sweepQueue;
+    const queueArn = queue?.queueArn;
     const logs: Statement = {
       Sid: "WriteOwnLogs",
       Effect: "Allow",
@@ -119,8 +159,6 @@ export class SnapshotFunction extends pulumi.ComponentResource {
         runtime: LAMBDA_RUNTIME,
         timeout: LAMBDA_TIMEOUT_SECONDS,
         memorySize: 256,
-        // A sweep must not overlap with itself; queue consumers are bounded by their event source.
-        reservedConcurrentExecutions: "schedule" in args.trigger ? 1 : undefined,
         environment: {
           variables: { [SETTINGS_ENV]: pulumi.jsonStringify(args.settings) },
         },
@@ -159,7 +197,7 @@ export class SnapshotFunction extends pulumi.ComponentResource {
         },
         { ...child, dependsOn: [policy] },
       );
-    } else {
+    } else if (sweepQueue) {
       const rule = new aws.cloudwatch.EventRule(
         `${name}-schedule`,
         {
@@ -169,20 +207,29 @@ export class SnapshotFunction extends pulumi.ComponentResource {
         },
         child,
       );
-      new aws.lambda.Permission(
+      new aws.cloudwatch.EventTarget(
         `${name}-schedule`,
         {
-          function: this.function.name,
-          action: "lambda:InvokeFunction",
-          principal: "events.amazonaws.com",
-          sourceArn: rule.arn,
+          rule: rule.name,
+          arn: sweepQueue.queue.arn,
+          sqsTarget: { messageGroupId: SWEEP_MESSAGE_GROUP },
         },
         child,
       );
-      new aws.cloudwatch.EventTarget(
-        `${name}-schedule`,
-        { rule: rule.name, arn: this.function.arn },
-        child,
+      // One message group: Lambda has at most one batch of it in flight, and retries a failed
+      // batch before it reads the group on ("services-sqs-scaling", Lambda developer guide), so
+      // two sweeps never overlap. Up to 10 triggers that queued up (a failed run being retried)
+      // come in one batch and make one run. maximumConcurrency's minimum for SQS is 2; the one
+      // group keeps it at one.
+      new aws.lambda.EventSourceMapping(
+        name,
+        {
+          eventSourceArn: sweepQueue.queue.arn,
+          functionName: this.function.arn,
+          batchSize: FUNCTION_SCALING.sweep.batchSize,
+          scalingConfig: { maximumConcurrency: FUNCTION_SCALING.sweep.maximumConcurrency },
+        },
+        { ...child, dependsOn: [policy] },
       );
     }
 

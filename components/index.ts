@@ -1,5 +1,7 @@
 export * from "./config";
 export * from "./copy-side";
+export * from "./deploy-permissions";
+export * from "./deploy-roles";
 export * from "./function";
 export * from "./messaging";
 export * from "./names";
@@ -8,3 +10,4 @@ export * from "./org-policies";
 export * from "./providers";
 export * from "./queue";
 export * from "./save-side";
+export * from "./snapshot-quota";

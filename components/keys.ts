@@ -77,15 +77,45 @@ export function accountStatement(region: string, account: string): Statement {
 }
 
 /**
+ * The deploy role may re-write this key's policy because the key policy names it, not because
+ * its IAM policy grants kms:PutKeyPolicy (components/deploy-permissions.ts): an IAM grant would
+ * reach every key of the account whose policy delegates to IAM (an application's CMK), and a
+ * tag or alias condition on it would not hold for a key created a moment ago (tags and aliases
+ * take up to five minutes to affect authorization, "ABAC for AWS KMS"). Naming the role also
+ * satisfies KMS's lock-out check when the key is created (CreateKey: "the key policy must allow
+ * the calling principal to make a subsequent PutKeyPolicy request"). Not on the vault key: there
+ * only break-glass may.
+ */
+function deployRoleStatement(deployRoleArn: string | undefined): Statement[] {
+  return deployRoleArn
+    ? [
+        {
+          Sid: "DeployRoleUpdatesThisKeysPolicy",
+          Effect: "Allow",
+          Principal: { AWS: deployRoleArn },
+          Action: ["kms:PutKeyPolicy"],
+          Resource: "*",
+        },
+      ]
+    : [];
+}
+
+/**
  * Transit key (prod): the failsafe account may use it only through RDS in this region, which is
  * what copying a shared encrypted snapshot needs (USER_ShareSnapshot, "Allowing access to an AWS KMS
  * key"); grants only for AWS resources.
  */
-export function transitKeyPolicy(region: string, prod: string, failsafe: string): Statement[] {
+export function transitKeyPolicy(
+  region: string,
+  prod: string,
+  failsafe: string,
+  deployRoleArn?: string,
+): Statement[] {
   const arns = regionArns(region);
   const viaRds = { "kms:ViaService": arns.viaService("rds"), "kms:CallerAccount": failsafe };
   return [
     accountStatement(region, prod),
+    ...deployRoleStatement(deployRoleArn),
     {
       Sid: "FailsafeAccountCopiesSharedSnapshotsThroughRds",
       Effect: "Allow",
@@ -186,10 +216,12 @@ export function messagingKeyPolicy(
   region: string,
   account: string,
   crossAccountPublishers: readonly string[] = [],
+  deployRoleArn?: string,
 ): Statement[] {
   const arns = regionArns(region);
   const statements: Statement[] = [
     accountStatement(region, account),
+    ...deployRoleStatement(deployRoleArn),
     {
       Sid: "CloudWatchAlarmsPublishToEncryptedTopics",
       Effect: "Allow",

@@ -15,6 +15,8 @@ export interface MessagingArgs {
   readonly notificationEmail?: string;
   /** Roles in another account that may publish to topics encrypted with this key. */
   readonly crossAccountPublishers?: readonly string[];
+  /** The deploy role of this account: the key policy lets it update the policy (keys.ts). */
+  readonly deployRoleArn?: string;
 }
 
 /**
@@ -35,7 +37,12 @@ export class Messaging extends pulumi.ComponentResource {
         enableKeyRotation: true,
         deletionWindowInDays: 30,
         policy: policyDocument(
-          messagingKeyPolicy(args.region, args.account, args.crossAccountPublishers ?? []),
+          messagingKeyPolicy(
+            args.region,
+            args.account,
+            args.crossAccountPublishers ?? [],
+            args.deployRoleArn,
+          ),
         ),
       },
       child,

@@ -21,3 +21,19 @@ export function accountProvider(name: string, args: AccountProviderArgs): aws.Pr
     defaultTags: { tags: args.tags },
   });
 }
+
+/**
+ * A provider for the bootstrap stacks (components/deploy-roles.ts): the deploy roles do not exist
+ * yet, so it uses the administrator's own credentials (AWS_PROFILE or the environment), pinned to
+ * the account with allowedAccountIds like every other provider.
+ */
+export function administratorProvider(
+  name: string,
+  args: Omit<AccountProviderArgs, "roleArn">,
+): aws.Provider {
+  return new aws.Provider(name, {
+    region: args.region as aws.Region,
+    allowedAccountIds: [args.accountId],
+    defaultTags: { tags: args.tags },
+  });
+}

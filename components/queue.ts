@@ -29,6 +29,14 @@ export interface QueueWithDlqArgs {
   readonly senderArn: string;
   /** Topic the DLQ-depth alarm notifies. */
   readonly alarmTopicArn: pulumi.Input<string>;
+  /**
+   * A FIFO queue (and FIFO DLQ, as SQS requires), names ending in `.fifo`, with content-based
+   * deduplication: EventBridge rule targets can set only a MessageGroupId, and a redelivered
+   * event has the same content, so it is dropped within SQS's 5-minute deduplication interval.
+   */
+  readonly fifo?: boolean;
+  /** Hours a message waits before it expires (default 4 days). */
+  readonly retentionHours?: number;
 }
 
 /**
@@ -47,15 +55,19 @@ export class QueueWithDlq extends pulumi.ComponentResource {
   constructor(name: string, args: QueueWithDlqArgs, opts?: pulumi.ComponentResourceOptions) {
     super("rds-failsafe:queue:QueueWithDlq", name, {}, opts);
     const child = { parent: this, provider: args.provider };
-    this.queueName = queueName(name);
+    const fifo = args.fifo === true;
+    const suffix = fifo ? ".fifo" : "";
+    const fifoArgs = fifo ? { fifoQueue: true, contentBasedDeduplication: true } : {};
+    this.queueName = `${queueName(name)}${suffix}`;
     this.queueArn = regionArns(args.region).queue(args.account, this.queueName);
 
     this.dlq = new aws.sqs.Queue(
       `${name}-dlq`,
       {
-        name: dlqName(name),
+        name: `${dlqName(name)}${suffix}`,
         sqsManagedSseEnabled: true,
         messageRetentionSeconds: 14 * 86_400,
+        ...fifoArgs,
       },
       child,
     );
@@ -65,7 +77,8 @@ export class QueueWithDlq extends pulumi.ComponentResource {
         name: this.queueName,
         sqsManagedSseEnabled: true,
         visibilityTimeoutSeconds: 6 * args.consumerTimeoutSeconds,
-        messageRetentionSeconds: 4 * 86_400,
+        messageRetentionSeconds: (args.retentionHours ?? 96) * 3600,
+        ...fifoArgs,
         redrivePolicy: pulumi.jsonStringify({
           deadLetterTargetArn: this.dlq.arn,
           maxReceiveCount: args.maxReceiveCount ?? 5,

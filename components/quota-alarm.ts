@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { METRICS_NAMESPACE } from "../handlers/metrics";
-import { QUOTA_ALARM_PERCENT } from "../handlers/quota";
+import { QUOTA_ALARM_PERCENT } from "../handlers/quota-math";
 import { withRunbook } from "./runbook";
 
 /** The quota alarm of each account (names differ so the runbook has a section for each). */

@@ -5,7 +5,7 @@ import {
   QUOTA_ALARM_PERCENT,
   quotaFit,
   type KeptCopiesRules,
-} from "../handlers/quota";
+} from "../handlers/quota-math";
 import { PROJECT, type StackConfig } from "./config";
 
 /**

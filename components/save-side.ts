@@ -4,6 +4,8 @@ import type { FailsafeSettingsInput } from "../handlers/settings";
 import { FAILSAFE_METRICS_SERVICE, METRICS_NAMESPACE } from "../handlers/metrics";
 import { anyAboveZeroAlarm, heartbeatAlarm } from "./alarms";
 import { SnapshotFunction } from "./function";
+import { FUNCTION_SCALING } from "./limits";
+import { SnapshotQuotaRequest } from "./snapshot-quota";
 import { policyDocument } from "./iam";
 import { vaultKeyPolicy } from "./keys";
 import { Messaging } from "./messaging";
@@ -36,6 +38,12 @@ export interface SaveSideArgs {
   readonly sweepSchedule: string;
   readonly notifyOn: "failures" | "all";
   readonly logRetentionDays: number;
+  /** Permissions boundary ARN every function role carries (deploy-roles.ts); none when undefined. */
+  readonly permissionsBoundaryArn?: string;
+  /** The deploy role of this account, named in the policies of the keys it may update (keys.ts). */
+  readonly deployRoleArn?: string;
+  /** Manual-snapshot quota to request through Service Quotas (snapshot-quota.ts); none when undefined. */
+  readonly requestSnapshotQuota?: number;
   readonly notificationEmail?: string;
   // --- recovery (issue 12) ---
   /** Weekly retention tier: the newest copy of each of this many ISO weeks is kept. */
@@ -93,9 +101,18 @@ export class SaveSide extends pulumi.ComponentResource {
         // point (README "The vault key"): changing this policy is a break-glass operation.
         bypassPolicyLockoutSafetyCheck: true,
       },
-      child,
+      // protect, not retainOnDelete: `pulumi destroy` must stop here, loudly, rather than drop
+      // the key from the state and leave it (and its alias, which would then block the next
+      // deploy) behind. `pulumi destroy --exclude-protected` removes everything else and keeps
+      // both in the state, so a later `pulumi up` takes them up again; deleting the key is a
+      // break-glass operation (docs/deploy.md, "Tear down").
+      { ...child, protect: true },
     );
-    new aws.kms.Alias("vault", { name: NAMES.keyAlias.vault, targetKeyId: vaultKey.keyId }, child);
+    new aws.kms.Alias(
+      "vault",
+      { name: NAMES.keyAlias.vault, targetKeyId: vaultKey.keyId },
+      { ...child, protect: true },
+    );
 
     const publishers = handoffPublishers(args.region, args.prodAccountIds);
     const messaging = new Messaging(
@@ -108,6 +125,7 @@ export class SaveSide extends pulumi.ComponentResource {
         opsTopicName: NAMES.opsTopic.save,
         notificationEmail: args.notificationEmail,
         crossAccountPublishers: publishers,
+        deployRoleArn: args.deployRoleArn,
       },
       { parent: this },
     );
@@ -224,6 +242,7 @@ export class SaveSide extends pulumi.ComponentResource {
       settings,
       logRetentionDays: args.logRetentionDays,
       alarmTopicArn,
+      permissionsBoundaryArn: args.permissionsBoundaryArn,
     };
     const functions = [
       new SnapshotFunction(
@@ -236,7 +255,7 @@ export class SaveSide extends pulumi.ComponentResource {
           entry: "save",
           statements: saveStatements(accounts),
           // At most 20 copies started at once: RDS's in-flight copy limit per account and region.
-          trigger: { queue: saveQueue, batchSize: 5, maximumConcurrency: 4 },
+          trigger: { queue: saveQueue, ...FUNCTION_SCALING.save },
         },
         { parent: this },
       ),
@@ -249,7 +268,7 @@ export class SaveSide extends pulumi.ComponentResource {
             "Deletes failsafe copies past retention, keeping minCopies and frozen sources",
           entry: "retention",
           statements: retentionStatements(accounts),
-          trigger: { queue: retentionQueue, batchSize: 10, maximumConcurrency: 2 },
+          trigger: { queue: retentionQueue, ...FUNCTION_SCALING.retention },
         },
         { parent: this },
       ),
@@ -328,6 +347,7 @@ export class SaveSide extends pulumi.ComponentResource {
             settings,
             logRetentionDays: args.logRetentionDays,
             alarmTopicArn,
+            permissionsBoundaryArn: args.permissionsBoundaryArn,
           },
           { parent: this },
         )
@@ -370,6 +390,13 @@ export class SaveSide extends pulumi.ComponentResource {
     this.functionNames = pulumi
       .all([pulumi.all(functions.map((f) => f.function.name)), drills?.functionNames ?? []])
       .apply(([own, drill]) => [...own, ...drill]);
+    if (args.requestSnapshotQuota !== undefined) {
+      new SnapshotQuotaRequest(
+        "snapshot-quota",
+        { provider: args.provider, value: args.requestSnapshotQuota },
+        { parent: this },
+      );
+    }
     this.registerOutputs({
       vaultKeyArn: this.vaultKeyArn,
       handoffTopicArn: this.handoffTopicArn,

@@ -201,43 +201,53 @@ const RETENTION_EVENTS = [
 export function retentionHandler(
   deps: FailsafeDeps,
 ): (event: SQSEvent) => Promise<SQSBatchResponse> {
-  return (event) =>
-    processQueue(event, "retention", deps.log, async (body) => {
-      const { snapshot } = parseRdsSnapshotEvent(body, {
-        eventIds: RETENTION_EVENTS,
-        account: deps.settings.failsafeAccountId,
-        region: deps.settings.region,
-      });
-      if (!isManagedSnapshotId(snapshot.kind, snapshot.id)) {
-        return {
-          decision: "skipped",
-          reason: `${snapshot.kind} snapshot ${snapshot.id} is not managed by rds-failsafe`,
-          snapshotId: snapshot.id,
-        };
-      }
-      const info = await snapshots(deps).describeSnapshot(snapshot.kind, snapshot.id);
-      const lineage = info ? lineageOf(info) : undefined;
-      if (!info || !lineage) {
-        throw new Rejection(
-          `${snapshot.kind} snapshot ${snapshot.id} is gone or has no failsafe lineage tags`,
-        );
-      }
-      const copies: SnapshotInfo[] = [];
-      // A copy keeps its database's identifier: listing by it reads one database's snapshots,
-      // not the whole account's (AWS pages by 100); the lineage then decides which are this one's.
-      for await (const copy of snapshots(deps).listSnapshots(
-        snapshot.kind,
-        "manual",
-        info.sourceId || undefined,
-      )) {
-        if (lineageOf(copy)?.key === lineage.key) {
-          copies.push(copy);
+  return (event) => {
+    // One budget per invocation, shared by the batch, records one after the other: ten
+    // copy-finished events of one lineage (a burst, or redeliveries) must not turn into ten
+    // times maxActionsPerRun deletes, nor into ten parallel deletes of the same oldest copy.
+    const budget: DeleteBudget = { remaining: deps.settings.maxActionsPerRun };
+    return processQueue(
+      event,
+      "retention",
+      deps.log,
+      async (body) => {
+        const { snapshot } = parseRdsSnapshotEvent(body, {
+          eventIds: RETENTION_EVENTS,
+          account: deps.settings.failsafeAccountId,
+          region: deps.settings.region,
+        });
+        if (!isManagedSnapshotId(snapshot.kind, snapshot.id)) {
+          return {
+            decision: "skipped",
+            reason: `${snapshot.kind} snapshot ${snapshot.id} is not managed by rds-failsafe`,
+            snapshotId: snapshot.id,
+          };
         }
-      }
-      return applyRetention(deps, snapshot.kind, lineage.key, copies, {
-        remaining: deps.settings.maxActionsPerRun,
-      });
-    });
+        const info = await snapshots(deps).describeSnapshot(snapshot.kind, snapshot.id);
+        const lineage = info ? lineageOf(info) : undefined;
+        if (!info || !lineage) {
+          throw new Rejection(
+            `${snapshot.kind} snapshot ${snapshot.id} is gone or has no failsafe lineage tags`,
+          );
+        }
+        const copies: SnapshotInfo[] = [];
+        // A copy keeps its database's identifier: listing by it reads one database's snapshots,
+        // not the whole account's (AWS pages by 100); the lineage then decides which are this one's.
+        for await (const copy of snapshots(deps).listSnapshots(
+          snapshot.kind,
+          "manual",
+          info.sourceId || undefined,
+        )) {
+          if (lineageOf(copy)?.key === lineage.key) {
+            copies.push(copy);
+          }
+        }
+        return applyRetention(deps, snapshot.kind, lineage.key, copies, budget);
+      },
+      undefined,
+      { sequential: true },
+    );
+  };
 }
 
 /** Deletes left to a run: a lowered retentionDays must not turn into one unbounded mass delete. */
@@ -259,6 +269,20 @@ export async function applyRetention(
 ): Promise<Outcome> {
   const plan = planRetention(copies.map(toRetentionCopy), deps.clock(), deps.settings);
   const toDelete = plan.filter((d) => d.action === "delete");
+  if (toDelete.length > 0) {
+    // The whole plan first, so a lowered retentionDays shows what it will delete over the next
+    // runs before the budget spreads the deletes out (npx rds-failsafe retention-plan shows it
+    // before a deploy).
+    deps.log.info("retention plan", {
+      handler: "retention",
+      lineage,
+      toDelete: toDelete.length,
+      deletingNow: Math.min(toDelete.length, Math.max(budget.remaining, 0)),
+      kept: plan.length - toDelete.length,
+      maxActionsPerRun: deps.settings.maxActionsPerRun,
+      snapshotIds: toDelete.map((d) => d.id),
+    });
+  }
   const deleted: string[] = [];
   for (const decision of toDelete) {
     if (budget.remaining <= 0) {

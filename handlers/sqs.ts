@@ -19,6 +19,8 @@ export async function processQueue(
   log: Log,
   handle: (body: string) => Promise<Outcome>,
   after?: (outcome: Outcome) => Promise<void>,
+  /** One record after the other (a budget shared by the batch means what it says). */
+  options: { readonly sequential?: boolean } = {},
 ): Promise<SQSBatchResponse> {
   const records = Array.isArray((event as Partial<SQSEvent> | undefined)?.Records)
     ? event.Records
@@ -51,6 +53,7 @@ export async function processQueue(
   // A processor per invocation: it holds per-batch state.
   return processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
     throwOnFullBatchFailure: false,
+    ...(options.sequential ? { processInParallel: false } : {}),
   });
 }
 

@@ -134,23 +134,52 @@ function hasMaximumConcurrency(mapping: PolicyResource): boolean {
   return maximum === UNKNOWN || (typeof maximum === "number" && maximum >= 2);
 }
 
+export interface LambdaConcurrencyConfig {
+  reservedConcurrencyAllowed: boolean;
+}
+
+export const LAMBDA_CONCURRENCY_DEFAULTS: LambdaConcurrencyConfig = {
+  // Reserving concurrency needs an account quota of 100 + the reservation: Lambda keeps 100
+  // unreserved ("Configuring reserved concurrency", Lambda developer guide), and a new account
+  // starts at 10. A program that reserves cannot be deployed there, so by default only event
+  // source mappings count as a bound.
+  reservedConcurrencyAllowed: false,
+};
+
 export const lambdaBoundedConcurrency: StackValidationPolicy = {
   name: "lambda-bounded-concurrency",
   description:
-    "Checks whether every Lambda function's concurrency is bounded: reservedConcurrentExecutions ≥ 1, or it is invoked only through event source mappings that set scalingConfig.maximumConcurrency.",
+    "Checks whether every Lambda function's concurrency is bounded: it is invoked only through event source mappings that set scalingConfig.maximumConcurrency (or, when reservedConcurrencyAllowed, reservedConcurrentExecutions ≥ 1).",
   enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      reservedConcurrencyAllowed: {
+        type: "boolean",
+        default: LAMBDA_CONCURRENCY_DEFAULTS.reservedConcurrencyAllowed,
+        description:
+          "Accept reservedConcurrentExecutions ≥ 1 as a bound (it needs an account concurrency quota above 100; a new account has 10).",
+      },
+    },
+  },
   validateStack: (args, reportViolation) => {
+    const { reservedConcurrencyAllowed } = configWithDefaults(args, LAMBDA_CONCURRENCY_DEFAULTS);
     for (const fn of args.resources.filter((r) => r.type === FUNCTION)) {
       const reserved = readKnown(() => fn.props["reservedConcurrentExecutions"] as unknown);
-      if (reserved === UNKNOWN || (typeof reserved === "number" && reserved >= 1)) continue;
+      const reserves = reserved === UNKNOWN || (typeof reserved === "number" && reserved >= 1);
+      if (reserves && reservedConcurrencyAllowed) continue;
       const mappings = referencing(args.resources, EVENT_SOURCE_MAPPING, "functionName", fn);
       // A lambda.Permission lets a service (EventBridge, SNS, …) invoke it directly, unbounded.
       const permissions = referencing(args.resources, PERMISSION, "function", fn);
       const boundedByMappings =
         mappings.length > 0 && permissions.length === 0 && mappings.every(hasMaximumConcurrency);
-      if (!boundedByMappings) {
+      if (reserves && !boundedByMappings) {
         reportViolation(
-          `Lambda function "${fn.name}" must bound its concurrency (reservedConcurrentExecutions ≥ 1, or only event source mappings with scalingConfig.maximumConcurrency)`,
+          `Lambda function "${fn.name}" must bound its concurrency with event source mappings that set scalingConfig.maximumConcurrency, not reservedConcurrentExecutions (a new account's concurrency quota of 10 cannot grant a reservation: Lambda keeps 100 unreserved)`,
+          fn.urn,
+        );
+      } else if (!boundedByMappings) {
+        reportViolation(
+          `Lambda function "${fn.name}" must bound its concurrency (only event source mappings with scalingConfig.maximumConcurrency${reservedConcurrencyAllowed ? ", or reservedConcurrentExecutions ≥ 1" : ""})`,
           fn.urn,
         );
       }

@@ -12,6 +12,7 @@ import { PipelineSim } from "../test/support/pipeline-sim";
 import { protection, sourceKeyOf, type Source } from "../test/support/protection";
 import { createWorld, type Encryption } from "../test/support/world";
 import { showRecovery } from "./demo-recovery";
+import { demoPreflight } from "./demo-preflight";
 import { statusStep } from "./demo-ops";
 
 interface Database extends Source {
@@ -65,6 +66,7 @@ async function main(): Promise<number> {
     say(
       `emulator up at ${emulator.endpoint}; accounts prod ${PROD_ACCOUNT}, failsafe ${FAILSAFE_ACCOUNT}`,
     );
+    await demoPreflight(say, DATABASES);
     const world = await createWorld();
     await setEmulatorLimits({ copySeconds: COPY_SECONDS, copyLimit: 20 });
     say("evaluating the Pulumi program under mocks and extracting the Lambda archives");

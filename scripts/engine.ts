@@ -313,11 +313,14 @@ function cliEnv(node: string | undefined): NodeJS.ProcessEnv {
 
 let ENV: NodeJS.ProcessEnv = {};
 
-function pulumi(args: string[], opts: { allowFailure?: boolean; label?: string } = {}): Result {
+function pulumi(
+  args: string[],
+  opts: { allowFailure?: boolean; label?: string; env?: NodeJS.ProcessEnv } = {},
+): Result {
   return run(path.join(BIN, "pulumi"), [...args, "--non-interactive", "--color", "never"], {
     cwd: PROJECT,
-    env: ENV,
     ...opts,
+    env: { ...ENV, ...opts.env },
   });
 }
 
@@ -333,7 +336,7 @@ function operation(
   op: "preview" | "up" | "destroy",
   stack: string,
   extra: string[],
-  opts: { allowFailure?: boolean } = {},
+  opts: { allowFailure?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): Result & { events: EngineEvent[] } {
   const eventLog = path.join(LOGS, `events-${String(commandCount + 1).padStart(2, "0")}.jsonl`);
   const result = pulumi([op, "--stack", stack, "--event-log", eventLog, ...extra], {
@@ -560,74 +563,202 @@ function writeBothStack(): void {
   );
 }
 
-/** The README's "Tear down": prod, then failsafe leaving the vault key (and its alias) in place;
- * `both` destroyed whole (the README's break-glass way). */
+/**
+ * A bootstrap stack (Pulumi.bootstrap-*.yaml as committed): preview → up → preview, the state as
+ * the mocks expect it, no change after up. Without the policy pack: the deploy and preview
+ * policies need Resource "*" for the calls that have no resource type (docs/deploy.md).
+ */
+function deployBootstrap(stack: string): StackSummary {
+  return timed(`stack ${stack}`, () => {
+    pulumi(["stack", "init", stack]);
+    const expected = evaluateProgram(stackConfig(stack));
+    const first = operation("preview", stack, []);
+    operation("up", stack, ["--yes", "--skip-preview"]);
+    const again = operation("preview", stack, ["--expect-no-changes"], { allowFailure: true });
+    const keys = state(stack).map((r) => resourceKey(r.urn));
+    const mockKeys = expected.resources.map((r) => resourceKey(r.urn));
+    check(
+      keys.length === mockKeys.length && diffKeys(keys, mockKeys) === "",
+      `${stack}: resources in the state differ from the mocks': ${diffKeys(keys, mockKeys)}`,
+    );
+    const changed = changes(again.events);
+    check(
+      again.status === 0 && changed === 0,
+      `${stack}: ${changed} changes on the preview after up`,
+    );
+    const destroyed = operation("destroy", stack, ["--yes"]);
+    check(state(stack).length === 0, `${stack}: resources left after pulumi destroy`);
+    say(
+      `stack ${stack}: preview ${changes(first.events)} to create, resources ${keys.length} (mocks ${mockKeys.length}), changes after up ${changed}, destroyed ${changes(destroyed.events)}`,
+    );
+    return { resources: keys.length, mandatory: 0, unchecked: 0, changesAfterUp: changed };
+  });
+}
+
+/** The ops of a preview or update, from its events: op → URNs (same excluded). */
+function ops(events: EngineEvent[]): Map<string, string[]> {
+  const found = new Map<string, string[]>();
+  for (const e of events) {
+    const m = e.resourcePreEvent?.metadata;
+    if (m && m.op !== "same") found.set(m.op, [...(found.get(m.op) ?? []), m.urn]);
+  }
+  return found;
+}
+
+/**
+ * A change of every day-to-day setting at once (retention, tag, schedules, log retention, alerts)
+ * on the deployed `both` stack, previewed by the engine with the stand-in's replace rules: it must
+ * update in place and replace nothing (a replaced topic, key, queue or role would break the other
+ * account's policies). test/program/lifecycle.test.ts checks the same under mocks.
+ */
+function configChange(): void {
+  timed("config change", () => {
+    const changed = path.join(RUN, "Pulumi.both-changed.yaml");
+    fs.copyFileSync(path.join(PROJECT, "Pulumi.both.yaml"), changed);
+    for (const [key, value] of [
+      ["retentionDays", "7"],
+      ["minCopies", "3"],
+      ["freezeAfterHours", "72"],
+      ["rpoHours", "30"],
+      ["intermediateKeepHours", "48"],
+      ["selectionTagKey", "Backup"],
+      ["selectionTagValue", "yes"],
+      ["prodSweepSchedule", "rate(30 minutes)"],
+      ["failsafeSweepSchedule", "cron(15 * * * ? *)"],
+      ["logRetentionDays", "30"],
+      ["notifyOn", "all"],
+    ]) {
+      pulumi([
+        "config",
+        "set",
+        `rds-failsafe:${key}`,
+        value ?? "",
+        "--stack",
+        "both",
+        "--config-file",
+        changed,
+      ]);
+    }
+    const preview = operation("preview", "both", ["--config-file", changed, ...POLICY_ARGS]);
+    const found = ops(preview.events);
+    const replaced = ["replace", "create-replacement", "delete-replaced", "delete"].flatMap(
+      (op) => found.get(op) ?? [],
+    );
+    check(
+      preview.status === 0 && replaced.length === 0 && (found.get("update")?.length ?? 0) > 0,
+      `both, every day-to-day setting changed: exit ${preview.status}, ${replaced.length} replaced or deleted (${replaced.slice(0, 5).join(", ")}), ${found.get("update")?.length ?? 0} updated`,
+    );
+    say(
+      `both, every day-to-day setting changed: ${found.get("update")?.length ?? 0} updated in place, ${replaced.length} replaced, ${found.get("create")?.length ?? 0} created`,
+    );
+  });
+}
+
+/**
+ * The pull-request preview (RDS_FAILSAFE_PREVIEW_ONLY): the providers assume the preview roles,
+ * which changes them and nothing else; an update with it set is refused by the program.
+ */
+function previewOnly(): void {
+  timed("preview-only", () => {
+    const env = { RDS_FAILSAFE_PREVIEW_ONLY: "true" };
+    const preview = operation("preview", "both", POLICY_ARGS, { env });
+    const found = ops(preview.events);
+    const others = [...found.entries()].flatMap(([op, urns]) =>
+      urns
+        .filter((u) => !(op === "update" && u.includes("::pulumi:providers:aws::")))
+        .map((u) => `${op} ${u}`),
+    );
+    check(
+      preview.status === 0 && others.length === 0,
+      `both, preview as the preview roles: exit ${preview.status}, changes beyond the providers: ${others.slice(0, 5).join(", ")}`,
+    );
+    const up = operation("up", "both", ["--yes", "--skip-preview"], { env, allowFailure: true });
+    const refused = up.events.some((e) =>
+      e.diagnosticEvent?.message.includes(
+        "RDS_FAILSAFE_PREVIEW_ONLY is set: this run may only preview",
+      ),
+    );
+    check(
+      up.status !== 0 && refused && changes(up.events) === 0,
+      `both, up with RDS_FAILSAFE_PREVIEW_ONLY: exit ${up.status}, refused ${refused}`,
+    );
+    say(
+      `both, preview as the preview roles: ${found.get("update")?.length ?? 0} providers updated, nothing else; up with it: exit ${up.status}, refused by the program`,
+    );
+  });
+}
+
+/**
+ * docs/deploy.md, "Tear down": prod destroyed; for failsafe (and both), `pulumi destroy` stops on
+ * the protected vault key and alias, `--exclude-protected` removes everything else, and the
+ * break-glass path (the key's deletion itself is outside Pulumi) ends with state unprotect and
+ * state delete, after which nothing is left.
+ */
 function tearDown(): void {
   timed("tear down", () => {
     const prod = operation("destroy", "prod", ["--yes"]);
     check(state("prod").length === 0, "prod: resources left after pulumi destroy");
-
-    const before = state("failsafe");
-    const alias = before.find(
-      (r) => r.type === "aws:kms/alias:Alias" && r.inputs?.name === NAMES.keyAlias.vault,
-    );
-    const key = before.find(
-      (r) =>
-        r.type === "aws:kms/key:Key" &&
-        alias !== undefined &&
-        r.outputs?.keyId === alias.outputs?.targetKeyId,
-    );
-    if (
-      !check(
-        alias !== undefined && key !== undefined,
-        "failsafe: no vault key and alias in the state",
-      )
-    ) {
-      return;
-    }
-    // README: "leave the key (and the readable copies) in place with `pulumi state delete` on the
-    // key and its alias before destroying the rest."
-    pulumi(["state", "delete", alias!.urn, "--stack", "failsafe", "--yes"]);
-    const keyDelete = pulumi(["state", "delete", key!.urn, "--stack", "failsafe", "--yes"], {
-      allowFailure: true,
-    });
-    let note: string;
-    const destroys = [];
-    if (keyDelete.status === 0) {
-      note =
-        "pulumi state delete of the vault key and alias, then pulumi destroy: as the README says";
-      destroys.push(operation("destroy", "failsafe", ["--yes"]));
-    } else {
-      const dependents = (keyDelete.output.match(/^ \* /gm) ?? []).length;
-      note =
-        `README step fails: pulumi state delete of the vault key is refused (${dependents} resources depend on it: ` +
-        `the functions' settings carry its ARN); done instead: pulumi destroy --exclude <vault key>, ` +
-        `pulumi state delete <vault key>, pulumi destroy (the stack, provider and component left)`;
-      destroys.push(operation("destroy", "failsafe", ["--yes", "--exclude", key!.urn]));
-      pulumi(["state", "delete", key!.urn, "--stack", "failsafe", "--yes"]);
-      destroys.push(operation("destroy", "failsafe", ["--yes"]));
-    }
-    const deleted = destroys.flatMap((d) =>
-      d.events.flatMap((e) =>
-        e.resourcePreEvent?.metadata.op === "delete" ? [e.resourcePreEvent.metadata.urn] : [],
-      ),
-    );
-    check(
-      !deleted.includes(key!.urn) && !deleted.includes(alias!.urn),
-      "failsafe: pulumi destroy deleted the vault key or its alias",
-    );
-    check(state("failsafe").length === 0, "failsafe: resources left in the state after tear-down");
     say(`tear down prod: destroy exit ${prod.status}, ${changes(prod.events)} deleted`);
-    say(
-      `tear down failsafe: vault key and alias left in place (not deleted), ${deleted.length} deleted; ${note}`,
-    );
-
-    const both = operation("destroy", "both", ["--yes"]);
-    check(state("both").length === 0, "both: resources left after pulumi destroy");
-    say(
-      `tear down both: pulumi destroy exit ${both.status}, ${changes(both.events)} deleted, the vault key ` +
-        `with them (the stand-in has no key policy: on AWS only the break-glass principal may)`,
-    );
+    for (const stack of ["failsafe", "both"]) {
+      const before = state(stack);
+      const alias = before.find(
+        (r) => r.type === "aws:kms/alias:Alias" && r.inputs?.name === NAMES.keyAlias.vault,
+      );
+      const key = before.find(
+        (r) =>
+          r.type === "aws:kms/key:Key" &&
+          alias !== undefined &&
+          r.outputs?.keyId === alias.outputs?.targetKeyId,
+      );
+      if (
+        !check(
+          alias !== undefined && key !== undefined,
+          `${stack}: no vault key and alias in the state`,
+        )
+      ) {
+        continue;
+      }
+      const refused = operation("destroy", stack, ["--yes"], { allowFailure: true });
+      const afterRefusal = state(stack);
+      check(
+        refused.status !== 0 && afterRefusal.length === before.length,
+        `${stack}: pulumi destroy should stop on the protected vault key before deleting anything (exit ${refused.status}, ${before.length - afterRefusal.length} deleted)`,
+      );
+      const rest = operation("destroy", stack, ["--yes", "--exclude-protected"]);
+      const kept = state(stack)
+        .map((r) => r.type)
+        .sort();
+      const expected = [
+        "aws:kms/alias:Alias",
+        "aws:kms/key:Key",
+        "pulumi:providers:aws",
+        "pulumi:pulumi:Stack",
+        "rds-failsafe:save:SaveSide",
+      ];
+      check(
+        JSON.stringify(kept) === JSON.stringify(expected),
+        `${stack}: after destroy --exclude-protected the state should hold the key, the alias, their component, provider and stack: ${kept.join(", ")}`,
+      );
+      // Break-glass deletes the key outside Pulumi (aws kms schedule-key-deletion); then:
+      for (const urn of [alias!.urn, key!.urn]) {
+        pulumi(["state", "unprotect", urn, "--stack", stack, "--yes"]);
+      }
+      for (const urn of [alias!.urn, key!.urn]) {
+        pulumi(["state", "delete", urn, "--stack", stack, "--yes"]);
+      }
+      const last = operation("destroy", stack, ["--yes"]);
+      const deleted = [...rest.events, ...last.events].flatMap((e) =>
+        e.resourcePreEvent?.metadata.op === "delete" ? [e.resourcePreEvent.metadata.urn] : [],
+      );
+      check(
+        !deleted.includes(key!.urn) && !deleted.includes(alias!.urn),
+        `${stack}: pulumi destroy deleted the vault key or its alias`,
+      );
+      check(state(stack).length === 0, `${stack}: resources left in the state after tear-down`);
+      say(
+        `tear down ${stack}: destroy refused (exit ${refused.status}, protected vault key and alias, nothing deleted); --exclude-protected deleted ${changes(rest.events)}, kept ${kept.length - 2} (key, alias, their component); after state unprotect + state delete of the two, destroy removed the rest; the key and alias were never deleted by Pulumi`,
+      );
+    }
   });
 }
 
@@ -672,8 +803,13 @@ function main(): void {
   writeBothStack();
   pulumi(["stack", "init", "both"]);
   summaries.push(deployStack("both", {}));
+  configChange();
+  previewOnly();
 
   tearDown();
+  for (const stack of ["bootstrap-failsafe", "bootstrap-prod"]) {
+    summaries.push(deployBootstrap(stack));
+  }
 
   const total = (k: keyof StackSummary) => summaries.reduce((sum, s) => sum + s[k], 0);
   timings.push(["total", (Date.now() - started) / 1000]);

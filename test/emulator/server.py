@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import json  # noqa: E402
 
+import account_limits  # noqa: E402  (EXTENSIONS.md row 15, applied after extensions)
 import extensions  # noqa: E402  (applied in main(), before the server takes requests)
 from moto.moto_server.werkzeug_app import (  # noqa: E402
     DomainDispatcherApplication,
@@ -66,6 +67,7 @@ def main() -> None:
     args = parser.parse_args()
 
     extensions.apply()
+    account_limits.apply()
     # moto's ThreadedMotoServer, with the harness routes in front of its app.
     server = make_server(
         args.host,

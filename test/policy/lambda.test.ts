@@ -75,15 +75,66 @@ const logGroup = (props: Record<string, unknown>) =>
 
 const unbounded = {
   message:
-    'Lambda function "copy" must bound its concurrency (reservedConcurrentExecutions ≥ 1, or only event source mappings with scalingConfig.maximumConcurrency)',
+    'Lambda function "copy" must bound its concurrency (only event source mappings with scalingConfig.maximumConcurrency)',
+  urn: urn(FUNCTION, "copy"),
+};
+const reservedOnly = {
+  message:
+    'Lambda function "copy" must bound its concurrency with event source mappings that set scalingConfig.maximumConcurrency, not reservedConcurrentExecutions (a new account\'s concurrency quota of 10 cannot grant a reservation: Lambda keeps 100 unreserved)',
   urn: urn(FUNCTION, "copy"),
 };
 
-const concurrencyCases: { name: string; resources: MockResource[]; expected: unknown[] }[] = [
+const concurrencyCases: {
+  name: string;
+  resources: MockResource[];
+  config?: Record<string, unknown>;
+  expected: unknown[];
+}[] = [
   {
-    name: "compliant: reserved concurrency",
+    name: "reserved concurrency only (a new account cannot deploy it)",
     resources: [fn({ reservedConcurrentExecutions: 5 })],
+    expected: [reservedOnly],
+  },
+  {
+    name: "compliant: reserved concurrency with reservedConcurrencyAllowed",
+    resources: [fn({ reservedConcurrentExecutions: 5 })],
+    config: { reservedConcurrencyAllowed: true },
     expected: [],
+  },
+  {
+    name: "compliant: reserved concurrency and a bounded mapping",
+    resources: [
+      fn({ reservedConcurrentExecutions: 1 }),
+      mapping({ scalingConfig: { maximumConcurrency: 2 } }),
+    ],
+    expected: [],
+  },
+  {
+    name: "compliant: a schedule through a FIFO queue and a mapping (the sweeps)",
+    resources: [
+      fn(),
+      mapping({
+        eventSourceArn: "arn:aws:sqs:eu-west-1:111111111111:rds-failsafe-prod-sweep.fifo",
+        scalingConfig: { maximumConcurrency: 2 },
+      }),
+      resource("aws:cloudwatch/eventTarget:EventTarget", "schedule", {
+        rule: "rds-failsafe-prod-sweep-schedule",
+        arn: "arn:aws:sqs:eu-west-1:111111111111:rds-failsafe-prod-sweep.fifo",
+        sqsTarget: { messageGroupId: "sweep" },
+      }),
+    ],
+    expected: [],
+  },
+  {
+    name: "a schedule invoking the function directly (Permission), no reservation",
+    resources: [
+      fn(),
+      resource("aws:lambda/permission:Permission", "schedule", {
+        function: "copy-1a2b",
+        principal: "events.amazonaws.com",
+      }),
+    ],
+    expected: [unbounded],
   },
   {
     name: "compliant: SQS mapping with maximumConcurrency",
@@ -94,7 +145,13 @@ const concurrencyCases: { name: string; resources: MockResource[]; expected: unk
   {
     name: "reserved -1 (unreserved)",
     resources: [fn({ reservedConcurrentExecutions: -1 })],
-    expected: [unbounded],
+    config: { reservedConcurrencyAllowed: true },
+    expected: [
+      {
+        ...unbounded,
+        message: unbounded.message.replace(")", ", or reservedConcurrentExecutions ≥ 1)"),
+      },
+    ],
   },
   {
     name: "mapping without maximumConcurrency",
@@ -187,7 +244,10 @@ describe("policy/lambda", () => {
   });
   for (const c of concurrencyCases) {
     it(`${lambdaBoundedConcurrency.name}: ${c.name}`, async () => {
-      assert.deepEqual(await validateStack(lambdaBoundedConcurrency, c.resources), c.expected);
+      assert.deepEqual(
+        await validateStack(lambdaBoundedConcurrency, c.resources, c.config),
+        c.expected,
+      );
     });
   }
   for (const c of retentionCases) {

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
-import { ConfigError, parseStackConfig, type RawConfig } from "../../components/config";
-import { baseConfig } from "./support";
+import { closestKey, ConfigError, parseStackConfig, type RawConfig } from "../../components/config";
+import { baseConfig, FAILSAFE, PROD } from "./support";
 
 const problems = (raw: RawConfig): string[] => {
   try {
@@ -33,7 +33,7 @@ describe("stack config", () => {
       name: "sides missing",
       raw: { ...copy, sides: undefined },
       message:
-        /^rds-failsafe:sides = \(not set\) must be "copy" \(prod stack\), "save" \(failsafe stack\) or "both"\. Fix: pulumi config set rds-failsafe:sides copy$/,
+        /^rds-failsafe:sides = \(not set\) must be "copy" \(prod stack\), "save" \(failsafe stack\) or "both" \(or "bootstrap-prod" \/ "bootstrap-failsafe" for the deploy roles, docs\/deploy\.md\)\. Fix: pulumi config set rds-failsafe:sides copy$/,
     },
     {
       name: "unknown sides value",
@@ -183,7 +183,7 @@ describe("stack config", () => {
     },
     {
       name: "bad e-mail",
-      raw: { ...save, notificationEmail: "ops" },
+      raw: { ...save, notifications: undefined, notificationEmail: "ops" },
       message: /^rds-failsafe:notificationEmail = "ops" must be an e-mail address/,
     },
     {
@@ -271,7 +271,162 @@ describe("stack config", () => {
         "rds-failsafe:prodRoleArn",
         "rds-failsafe:failsafeRoleArn",
         "rds-failsafe:breakGlassPrincipalArn",
+        "rds-failsafe:notificationEmail",
       ],
     );
+  });
+
+  // --- first deploy on a new account pair (issue 15) ---
+  const problemsWith = (raw: RawConfig, present: readonly string[]) => {
+    try {
+      parseStackConfig(raw, present);
+      return [];
+    } catch (err) {
+      assert.ok(err instanceof ConfigError, String(err));
+      return [...err.problems];
+    }
+  };
+
+  it("rejects unknown rds-failsafe: keys, naming the closest valid key", () => {
+    const known = Object.keys(save);
+    assert.deepEqual(problemsWith(save, [...known, "retentionDays"]), []);
+    assert.deepEqual(
+      problemsWith(save, [...known, "retentiondays", "notificationEmial", "xyzzy"]),
+      [
+        "rds-failsafe:retentiondays is not a configuration key of rds-failsafe; did you mean retentionDays? (the program would ignore it). Fix: pulumi config rm rds-failsafe:retentiondays && pulumi config set rds-failsafe:retentionDays <value>",
+        "rds-failsafe:notificationEmial is not a configuration key of rds-failsafe; did you mean notificationEmail? (the program would ignore it). Fix: pulumi config rm rds-failsafe:notificationEmial && pulumi config set rds-failsafe:notificationEmail <value>",
+        "rds-failsafe:xyzzy is not a configuration key of rds-failsafe (the program would ignore it). Fix: pulumi config rm rds-failsafe:xyzzy",
+      ],
+    );
+    assert.equal(closestKey("prodRoleARN"), "prodRoleArn");
+    assert.equal(closestKey("retentonDays"), "retentionDays");
+    assert.equal(closestKey("breakGlassPrincipal"), "breakGlassPrincipalArn");
+  });
+
+  const more: { name: string; raw: RawConfig; message: RegExp }[] = [
+    {
+      name: "no notification target",
+      raw: { ...save, notifications: undefined },
+      message:
+        /^rds-failsafe:notificationEmail = \(not set\) is required: no alarm reaches anyone without it \(or set rds-failsafe:notifications none to subscribe the ops topic yourself\)\. Fix: pulumi config set rds-failsafe:notificationEmail ops@example\.com$/,
+    },
+    {
+      name: "notifications none and an e-mail",
+      raw: { ...save, notificationEmail: "ops@example.com" },
+      message: /^rds-failsafe:notifications = "none" is none, but notificationEmail is set/,
+    },
+    {
+      name: "unknown notifications value",
+      raw: { ...save, notifications: "pager" },
+      message: /^rds-failsafe:notifications = "pager" must be "email" .* or "none"/,
+    },
+    {
+      name: "break-glass = the bootstrap's preview role",
+      raw: {
+        ...save,
+        breakGlassPrincipalArn: `arn:aws:iam::${FAILSAFE}:role/rds-failsafe-preview`,
+      },
+      message:
+        /^rds-failsafe:breakGlassPrincipalArn = .* must not be rds-failsafe-preview, a role the bootstrap or the program creates/,
+    },
+    {
+      name: "break-glass = a function role",
+      raw: {
+        ...save,
+        breakGlassPrincipalArn: `arn:aws:iam::${FAILSAFE}:role/rds-failsafe-retention`,
+      },
+      message: /must not be rds-failsafe-retention/,
+    },
+    {
+      name: "break-glass = the deploy role under another path",
+      raw: {
+        ...save,
+        failsafeRoleArn: `arn:aws:iam::${FAILSAFE}:role/ci/deployer`,
+        breakGlassPrincipalArn: `arn:aws:iam::${FAILSAFE}:role/ops/rds-failsafe-deploy`,
+      },
+      message: /must not be rds-failsafe-deploy/,
+    },
+    {
+      name: "requestSnapshotQuota at the default",
+      raw: { ...save, requestSnapshotQuota: "100" },
+      message: /^rds-failsafe:requestSnapshotQuota = "100" must be more than RDS's default of 100/,
+    },
+    {
+      name: "permissionsBoundary not a policy name",
+      raw: { ...save, permissionsBoundary: "arn:aws:iam::x" },
+      message: /^rds-failsafe:permissionsBoundary = "arn:aws:iam::x" must be the name/,
+    },
+    {
+      name: "bootstrap without GitHub or trusted principals",
+      raw: {
+        sides: "bootstrap-failsafe",
+        region: "eu-west-1",
+        prodAccountId: PROD,
+        failsafeAccountId: FAILSAFE,
+      },
+      message:
+        /^rds-failsafe:githubRepository = \(not set\) is required for sides=bootstrap-failsafe unless trustedPrincipalArns is set/,
+    },
+    {
+      name: "bootstrap trusting a principal of the other account",
+      raw: {
+        sides: "bootstrap-prod",
+        region: "eu-west-1",
+        prodAccountId: PROD,
+        failsafeAccountId: FAILSAFE,
+        trustedPrincipalArns: `["arn:aws:iam::${FAILSAFE}:role/admin"]`,
+      },
+      message:
+        /^rds-failsafe:trustedPrincipalArns = .* lists arn:aws:iam::222222222222:role\/admin, which is not in account 111111111111/,
+    },
+  ];
+  for (const c of more) {
+    it(`rejects ${c.name}`, () => {
+      const found = problems(c.raw);
+      assert.equal(found.length, 1, found.join("\n"));
+      assert.match(found[0] ?? "", c.message);
+    });
+  }
+
+  it("rejects break-glass = prodRoleArn (and says the role is in the wrong account)", () => {
+    const found = problems({
+      ...baseConfig("both"),
+      prodRoleArn: `arn:aws:iam::${FAILSAFE}:role/break-glass`,
+    });
+    assert.equal(found.length, 2, found.join("\n"));
+    assert.match(found[0] ?? "", /^rds-failsafe:prodRoleArn = .* is in account 222222222222/);
+    assert.match(
+      found[1] ?? "",
+      /^rds-failsafe:breakGlassPrincipalArn = .* must differ from prodRoleArn/,
+    );
+  });
+
+  it("reads the new keys: notifications, requestSnapshotQuota, permissionsBoundary, bootstrap keys", () => {
+    const parsed = parseStackConfig({
+      ...save,
+      notifications: undefined,
+      notificationEmail: "ops@example.com",
+      requestSnapshotQuota: "500",
+    });
+    assert.equal(parsed.notifications, "email");
+    assert.equal(parsed.requestSnapshotQuota, 500);
+    assert.equal(parsed.permissionsBoundary, "rds-failsafe-boundary");
+    assert.equal(
+      parseStackConfig({ ...save, requestSnapshotQuota: "0" }).requestSnapshotQuota,
+      undefined,
+    );
+    assert.equal(
+      parseStackConfig({ ...save, permissionsBoundary: "none" }).permissionsBoundary,
+      undefined,
+    );
+    const boot = parseStackConfig({
+      sides: "bootstrap-failsafe",
+      region: "eu-west-1",
+      prodAccountIds: `["${PROD}"]`,
+      failsafeAccountId: FAILSAFE,
+      githubRepository: "acme/rds-failsafe",
+    });
+    assert.equal(boot.deployEnvironment, "failsafe-deploy");
+    assert.deepEqual(boot.prodAccountIds, [PROD]);
   });
 });

@@ -13,6 +13,7 @@
  * computes (ids, ARNs, URLs, key ids) is unknown, so is every input built from one. Unknown
  * values are recorded as Pulumi's unknown sentinel, the value the engine hands a policy pack.
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -44,6 +45,10 @@ interface Recorded {
   provider?: string;
   inputs: Record<string, unknown>;
   state: Record<string, unknown>;
+  /** Resource options the lifecycle tests read (protect, retainOnDelete, aliases). */
+  protect?: boolean;
+  retainOnDelete?: boolean;
+  aliases?: unknown[];
   /** URNs this resource depends on, and per input property the URNs its value came from. */
   dependencies?: string[];
   propertyDependencies?: Record<string, string[]>;
@@ -68,7 +73,9 @@ function synthesize(type: string, name: string, inputs: Record<string, unknown>,
   const state: Record<string, unknown> = { ...inputs };
   switch (type) {
     case "aws:kms/key:Key":
-      state.keyId = `00000000-0000-0000-0000-${String(counter).padStart(12, "0")}`;
+      // From the key's account and name, not a counter: two evaluations of one program give
+      // the same key the same id (test/program/lifecycle.test.ts compares them).
+      state.keyId = `00000000-0000-0000-0000-${createHash("sha256").update(`${account}/${name}`).digest("hex").slice(0, 12)}`;
       state.arn = `arn:aws:kms:${region}:${account}:key/${state.keyId as string}`;
       break;
     case "aws:sns/topic:Topic":
@@ -186,6 +193,7 @@ void pulumi.runtime.setMocks(
         provider: args.provider?.split("::")[3],
         inputs: args.inputs as Record<string, unknown>,
         state: result.state,
+        ...(lifecycle.get(`${args.type}::${args.name}`) ?? {}),
       });
       return result;
     },
@@ -198,6 +206,29 @@ void pulumi.runtime.setMocks(
   preview,
 );
 recordDependencies();
+
+/** protect / retainOnDelete / aliases per resource, as the program set them (transformation). */
+const lifecycle = new Map<
+  string,
+  { protect?: boolean; retainOnDelete?: boolean; aliases?: unknown[] }
+>();
+
+/** An alias as plain data: a URN string, or { name, type, parent type and name }. */
+function plainAlias(alias: unknown): unknown {
+  if (typeof alias === "string" || !alias || typeof alias !== "object") {
+    return alias;
+  }
+  const a = alias as {
+    name?: string;
+    type?: string;
+    parent?: { __pulumiType?: string; __name?: string };
+  };
+  return {
+    ...(a.name !== undefined ? { name: a.name } : {}),
+    ...(a.type !== undefined ? { type: a.type } : {}),
+    ...(a.parent ? { parentType: a.parent.__pulumiType, parentName: a.parent.__name } : {}),
+  };
+}
 
 function parentUrn(type: string, name: string): string | undefined {
   const p = parents.get(`${type}::${name}`);
@@ -224,6 +255,16 @@ async function main(): Promise<void> {
           ? { type: parent.__pulumiType, name: parent.__name ?? "" }
           : undefined,
       );
+      const opts = args.opts as {
+        protect?: boolean;
+        retainOnDelete?: boolean;
+        aliases?: unknown[];
+      };
+      lifecycle.set(`${args.type}::${args.name}`, {
+        ...(opts.protect !== undefined ? { protect: opts.protect } : {}),
+        ...(opts.retainOnDelete !== undefined ? { retainOnDelete: opts.retainOnDelete } : {}),
+        ...(opts.aliases?.length ? { aliases: opts.aliases.map(plainAlias) } : {}),
+      });
       return undefined;
     });
     return (await import("../../index")) as Record<string, unknown>;

@@ -24,39 +24,40 @@ const SAVE_SIDE: Record<string, number> = {
   "aws:sns/topic:Topic": 2,
   "aws:sns/topicPolicy:TopicPolicy": 1,
   "aws:sns/topicSubscription:TopicSubscription": 1,
-  // restore drills (components/drills.ts) add: the drill-verify queue and DLQ, the drill-events
-  // rule and the drill schedule, the drill and drill-verify functions, their alarms
-  "aws:sqs/queue:Queue": 4 + 2,
-  "aws:sqs/queuePolicy:QueuePolicy": 2 + 1,
+  // save, retention, and the sweep's FIFO queue, each with a DLQ; restore drills
+  // (components/drills.ts) add the drill-verify queue and the drill run's FIFO queue, each with a
+  // DLQ, the drill-events rule and the drill schedule, the drill and drill-verify functions
+  "aws:sqs/queue:Queue": 6 + 4,
+  "aws:sqs/queuePolicy:QueuePolicy": 3 + 2,
   "aws:cloudwatch/eventRule:EventRule": 2 + 2,
   "aws:cloudwatch/eventTarget:EventTarget": 2 + 2,
   "aws:lambda/function:Function": 3 + 2,
-  "aws:lambda/eventSourceMapping:EventSourceMapping": 2 + 1,
-  "aws:lambda/permission:Permission": 1 + 1,
+  // the sweep and the drill run read their schedule's queue: no lambda.Permission, no reserved
+  // concurrency
+  "aws:lambda/eventSourceMapping:EventSourceMapping": 3 + 2,
   "aws:iam/role:Role": 3 + 2,
   "aws:iam/rolePolicy:RolePolicy": 3 + 2,
   "aws:cloudwatch/logGroup:LogGroup": 3 + 2,
-  // 3 function errors, 2 DLQs, RPO breaches, sweep stopped, rejected hand-offs, snapshot quota;
-  // drills: 2 function errors, 1 DLQ, drill failed, drill overdue
-  "aws:cloudwatch/metricAlarm:MetricAlarm": 9 + 5,
+  // 3 function errors, 3 DLQs, RPO breaches, sweep stopped, rejected hand-offs, snapshot quota;
+  // drills: 2 function errors, 2 DLQs, drill failed, drill overdue
+  "aws:cloudwatch/metricAlarm:MetricAlarm": 10 + 6,
   "aws:cloudwatch/dashboard:Dashboard": 1,
 };
 const COPY_SIDE: Record<string, number> = {
   "aws:kms/key:Key": 2,
   "aws:kms/alias:Alias": 2,
   "aws:sns/topic:Topic": 1,
-  "aws:sqs/queue:Queue": 4,
-  "aws:sqs/queuePolicy:QueuePolicy": 2,
+  "aws:sqs/queue:Queue": 6,
+  "aws:sqs/queuePolicy:QueuePolicy": 3,
   "aws:cloudwatch/eventRule:EventRule": 3,
   "aws:cloudwatch/eventTarget:EventTarget": 3,
   "aws:lambda/function:Function": 3,
-  "aws:lambda/eventSourceMapping:EventSourceMapping": 2,
-  "aws:lambda/permission:Permission": 1,
+  "aws:lambda/eventSourceMapping:EventSourceMapping": 3,
   "aws:iam/role:Role": 3,
   "aws:iam/rolePolicy:RolePolicy": 3,
   "aws:cloudwatch/logGroup:LogGroup": 3,
-  // 3 function errors, 2 DLQs, unprotected sources, sweep stopped, snapshot quota
-  "aws:cloudwatch/metricAlarm:MetricAlarm": 8,
+  // 3 function errors, 3 DLQs, unprotected sources, sweep stopped, snapshot quota
+  "aws:cloudwatch/metricAlarm:MetricAlarm": 9,
   "aws:cloudwatch/dashboard:Dashboard": 1,
 };
 
@@ -372,7 +373,10 @@ describe("Pulumi program under mocks", function () {
           q,
         ]),
       );
-      const mappings = ofType(runs.both, "aws:lambda/eventSourceMapping:EventSourceMapping");
+      const mappings = ofType(runs.both, "aws:lambda/eventSourceMapping:EventSourceMapping").filter(
+        (m) => !String(m.inputs.eventSourceArn).endsWith(".fifo"),
+      );
+      // save, share, copy, retention; drill-verify
       assert.equal(mappings.length, 4 + 1);
       for (const m of mappings) {
         const queue = byArn.get(String(m.inputs.eventSourceArn));
@@ -425,9 +429,42 @@ describe("Pulumi program under mocks", function () {
           (g) => g.inputs.name === `/aws/lambda/${String(f.inputs.name)}`,
         );
         assert.equal(logGroup?.inputs.retentionInDays, 90);
-        if (/sweep$|-drill$/.test(String(f.inputs.name))) {
-          assert.equal(f.inputs.reservedConcurrentExecutions, 1);
-        }
+        // No function reserves concurrency: a new account (quota 10) could not grant it.
+        assert.equal(f.inputs.reservedConcurrentExecutions, undefined, String(f.inputs.name));
+      }
+      assert.equal(ofType(runs.both, "aws:lambda/permission:Permission").length, 0);
+      // schedule → FIFO queue (one message group) → event source mapping: one sweep at a time.
+      for (const sweep of [
+        "rds-failsafe-prod-sweep",
+        "rds-failsafe-failsafe-sweep",
+        "rds-failsafe-drill",
+      ]) {
+        const account = sweep.includes("prod") ? PROD : FAILSAFE;
+        const queue = ofType(runs.both, "aws:sqs/queue:Queue").find(
+          (q) => q.inputs.name === `${sweep}.fifo`,
+        );
+        assert.equal(queue?.inputs.fifoQueue, true, sweep);
+        assert.equal(queue?.inputs.contentBasedDeduplication, true, sweep);
+        const redrive = JSON.parse(String(queue?.inputs.redrivePolicy)) as {
+          deadLetterTargetArn: string;
+        };
+        assert.equal(
+          redrive.deadLetterTargetArn,
+          `arn:aws:sqs:eu-west-1:${account}:${sweep}-dlq.fifo`,
+        );
+        const target = ofType(runs.both, "aws:cloudwatch/eventTarget:EventTarget").find(
+          (t) => t.inputs.rule === `${sweep}-schedule`,
+        );
+        assert.equal(target?.inputs.arn, `arn:aws:sqs:eu-west-1:${account}:${sweep}.fifo`);
+        assert.deepEqual(target?.inputs.sqsTarget, { messageGroupId: "sweep" });
+        const mapping = ofType(runs.both, "aws:lambda/eventSourceMapping:EventSourceMapping").find(
+          (m) => m.inputs.eventSourceArn === `arn:aws:sqs:eu-west-1:${account}:${sweep}.fifo`,
+        );
+        assert.deepEqual(mapping?.inputs.scalingConfig, { maximumConcurrency: 2 });
+        assert.equal(
+          mapping?.inputs.functionName,
+          `arn:aws:lambda:eu-west-1:${account}:function:${sweep}`,
+        );
       }
     });
 
@@ -453,7 +490,7 @@ describe("Pulumi program under mocks", function () {
       assert.equal(alarms.filter((a) => a.inputs.metricName === "Errors").length, 6 + 2);
       assert.equal(
         alarms.filter((a) => a.inputs.metricName === "ApproximateNumberOfMessagesVisible").length,
-        4 + 1,
+        6 + 2,
       );
       const rpo = alarms.find((a) => a.inputs.metricName === "RpoBreaches");
       assert.equal(rpo?.inputs.threshold, 0);
@@ -484,6 +521,7 @@ describe("Pulumi program under mocks", function () {
     it("subscribes the optional e-mail only when configured", () => {
       const withEmail = evaluateProgram({
         ...baseConfig("save"),
+        notifications: "email",
         notificationEmail: "ops@example.com",
       });
       assert.deepEqual(

@@ -52,6 +52,14 @@ describe("deployed Lambda code (serialized archives) on the emulator", function 
     }
   });
 
+  it("excludes every deploy-time dependency from the archives, explicitly (bundle.ts)", async () => {
+    const { DEPLOY_TIME_PACKAGES, excludedPackages, productionDependencies } =
+      await import("../../components/bundle");
+    // Each production dependency is what `pulumi up` needs, not what a function runs with.
+    assert.deepEqual(productionDependencies().sort(), [...DEPLOY_TIME_PACKAGES].sort());
+    assert.deepEqual(excludedPackages(), [...DEPLOY_TIME_PACKAGES]);
+  });
+
   it("protects a tagged DB instance and a tagged Aurora cluster end to end, every event 3 times", async () => {
     const instance = await world.createInstance("orders", { tagged: true, encryption: "default" });
     const cluster = await world.createCluster("ledger", { tagged: true, encryption: "cmk" });

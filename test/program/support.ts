@@ -12,6 +12,10 @@ export interface ResourceRecord {
   readonly parentType?: string;
   readonly provider?: string;
   readonly inputs: Record<string, unknown>;
+  /** Resource options the program set (test/program/evaluate.ts records them). */
+  readonly protect?: boolean;
+  readonly retainOnDelete?: boolean;
+  readonly aliases?: unknown[];
   /** What the mocks answered: the inputs plus ARNs, URLs and ids as AWS would. */
   readonly state: Record<string, unknown>;
   /** URNs of the resources it depends on, and per input property those its value came from. */
@@ -36,6 +40,8 @@ export function baseConfig(sides: "copy" | "save" | "both"): Record<string, stri
     region: "eu-west-1",
     prodAccountId: PROD,
     failsafeAccountId: FAILSAFE,
+    // A notification target is required; "none" keeps the inventory free of e-mail subscriptions.
+    notifications: "none",
     ...(sides !== "save" ? { prodRoleArn: `arn:aws:iam::${PROD}:role/rds-failsafe-deploy` } : {}),
     ...(sides !== "copy"
       ? {
@@ -55,6 +61,8 @@ export interface EvaluateOptions {
    * input built from them are unknown (Pulumi's unknown sentinel in the record).
    */
   readonly preview?: boolean;
+  /** Environment variables of the program's process (e.g. RDS_FAILSAFE_PREVIEW_ONLY). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -67,7 +75,7 @@ export function evaluateProgram(
   options: EvaluateOptions = {},
 ): Evaluation {
   const preview = options.preview === true;
-  const key = JSON.stringify([config, stackOutputs, preview]);
+  const key = JSON.stringify([config, stackOutputs, preview, options.env ?? {}]);
   const cached = cache.get(key);
   if (cached) {
     return cached;
@@ -87,7 +95,11 @@ export function evaluateProgram(
     {
       cwd: ROOT,
       encoding: "utf8",
-      env: { ...process.env, MOCK_STACK_OUTPUTS: JSON.stringify(stackOutputs) },
+      env: {
+        ...process.env,
+        ...options.env,
+        MOCK_STACK_OUTPUTS: JSON.stringify(stackOutputs),
+      },
       timeout: 120_000,
     },
   );

@@ -14,6 +14,7 @@ import {
   REGION,
 } from "../harness";
 import { baseConfig, evaluateProgram, ofType, type Evaluation } from "../program/support";
+import { scheduledSweepEvent } from "./events";
 import { LambdaProcess, lambdaRuntimeModules } from "./lambda-runtime";
 import type { World } from "./world";
 
@@ -131,14 +132,21 @@ export async function useDeployedCode(world: World): Promise<Record<string, Lamb
   world.prodSide = {
     copy: sqs(FUNCTIONS.copy),
     share: sqs(FUNCTIONS.share),
-    sweep: () => fn(FUNCTIONS.prodSweep).invoke(null),
+    sweep: () =>
+      fn(FUNCTIONS.prodSweep).invoke(
+        scheduledSweepEvent(FUNCTIONS.prodSweep, PROD_ACCOUNT, REGION),
+      ),
   };
   world.failsafeSide = {
     save: sqs(FUNCTIONS.save),
     retention: sqs(FUNCTIONS.retention),
-    sweep: () => fn(FUNCTIONS.failsafeSweep).invoke(null),
-    // restore drills (issue 12)
-    drill: () => fn(FUNCTIONS.drill).invoke(null),
+    sweep: () =>
+      fn(FUNCTIONS.failsafeSweep).invoke(
+        scheduledSweepEvent(FUNCTIONS.failsafeSweep, FAILSAFE_ACCOUNT, REGION),
+      ),
+    // restore drills (issue 12): the drill run is scheduled like the sweeps (its own FIFO queue)
+    drill: () =>
+      fn(FUNCTIONS.drill).invoke(scheduledSweepEvent(FUNCTIONS.drill, FAILSAFE_ACCOUNT, REGION)),
     drillVerify: sqs(FUNCTIONS.drillVerify),
   };
   return functions;

@@ -69,3 +69,35 @@ export function snsEnvelope(topicArn: string, message: string | Record<string, u
     Timestamp: new Date().toISOString(),
   });
 }
+
+/**
+ * What a sweep function receives: its schedule rule's "Scheduled Event" (the sample in the
+ * EventBridge user guide, "Creating a rule that runs on a schedule"), sent to the sweep's FIFO
+ * queue and delivered by the event source mapping as an SQS batch (components/function.ts).
+ */
+export function scheduledSweepEvent(
+  functionName: string,
+  account: string,
+  region: string,
+): SQSEvent {
+  const event = {
+    version: "0",
+    id: randomUUID(),
+    "detail-type": "Scheduled Event",
+    source: "aws.events",
+    account,
+    time: new Date().toISOString(),
+    region,
+    resources: [`arn:aws:events:${region}:${account}:rule/${functionName}-schedule`],
+    detail: {},
+  };
+  const batch = sqsEvent([event]);
+  return {
+    Records: batch.Records.map((r) => ({
+      ...r,
+      attributes: { ...r.attributes, MessageGroupId: "sweep", MessageDeduplicationId: event.id },
+      eventSourceARN: `arn:aws:sqs:${region}:${account}:${functionName}.fifo`,
+      awsRegion: region,
+    })),
+  };
+}

@@ -12,7 +12,7 @@ import { EVENT_IDS } from "../../handlers/events";
 import type { SnapshotKind } from "../../handlers/naming";
 import { FAILSAFE_ACCOUNT, PROD_ACCOUNT, REGION } from "../harness";
 import { FUNCTIONS, type DeployedCode, type QueueWiring } from "./deployed";
-import { rdsSnapshotEvent } from "./events";
+import { rdsSnapshotEvent, scheduledSweepEvent } from "./events";
 import type { LambdaLogLine, LambdaProcess } from "./lambda-runtime";
 import type { World } from "./world";
 
@@ -258,7 +258,8 @@ export class PipelineSim {
     this.processes.push(proc);
     const t0 = performance.now();
     try {
-      const result = await proc.invoke<unknown>(null);
+      const account = which === "prod-sweep" ? PROD_ACCOUNT : FAILSAFE_ACCOUNT;
+      const result = await proc.invoke<unknown>(scheduledSweepEvent(name, account, REGION));
       this.invocations.push({
         stage: which,
         // The handler's own time, as Lambda's Duration (the cold start is its init phase).
