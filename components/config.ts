@@ -318,24 +318,25 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
         "<the management account id>",
       );
     }
-    const roleMatch = /^arn:aws[a-z-]*:iam::(\d{12}):role\/.+$/.exec(managementRoleArn ?? "");
+    const roleMatch = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/.+$/.exec(managementRoleArn ?? "");
+    const mgmtRole = `arn:${partitionOf(region)}:iam::${mgmt}:role/rds-failsafe-org-guard`;
     if (managementRoleArn === undefined) {
-      bad(
-        "managementRoleArn",
-        "is required when orgGuard is true",
-        `arn:aws:iam::${mgmt}:role/rds-failsafe-org-guard`,
-      );
+      bad("managementRoleArn", "is required when orgGuard is true", mgmtRole);
     } else if (!roleMatch) {
+      bad("managementRoleArn", "must be an IAM role ARN", mgmtRole);
+    } else if (managementAccountId !== undefined && roleMatch[2] !== managementAccountId) {
       bad(
         "managementRoleArn",
-        "must be an IAM role ARN",
-        `arn:aws:iam::${mgmt}:role/rds-failsafe-org-guard`,
+        `is in account ${roleMatch[2] ?? "?"}, but must be in ${managementAccountId}`,
+        mgmtRole,
       );
-    } else if (managementAccountId !== undefined && roleMatch[1] !== managementAccountId) {
+    } else if (regionOk && roleMatch[1] !== partitionOf(region)) {
+      // The management provider assumes it in the stacks' partition: a role ARN of another
+      // partition names nothing there.
       bad(
         "managementRoleArn",
-        `is in account ${roleMatch[1] ?? "?"}, but must be in ${managementAccountId}`,
-        `arn:aws:iam::${mgmt}:role/rds-failsafe-org-guard`,
+        `is in partition ${roleMatch[1] ?? "?"}, but region ${region} is in ${partitionOf(region)}`,
+        mgmtRole,
       );
     }
     if (failsafeRoleArn && breakGlassPrincipalArn) {
@@ -346,7 +347,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
         bad(
           "breakGlassPrincipalArn",
           `and failsafeRoleArn make the org guard's SCP ${size} characters, over AWS's ${ORG_POLICY_MAX_CHARACTERS} (each appears in it several times): use roles with shorter paths`,
-          `arn:aws:iam::${failsafeAccountId}:role/break-glass`,
+          `arn:${partitionOf(region)}:iam::${failsafeAccountId}:role/break-glass`,
         );
       }
     }

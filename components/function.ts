@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { servicePrincipal } from "../handlers/partition";
 import { SETTINGS_ENV } from "../handlers/settings";
 import { anyAboveZeroAlarm } from "./alarms";
 import { excludedPackages, lambdaBundle, type Side } from "./bundle";
@@ -174,7 +175,7 @@ export class SnapshotFunction extends pulumi.ComponentResource {
         {
           function: this.function.name,
           action: "lambda:InvokeFunction",
-          principal: "events.amazonaws.com",
+          principal: servicePrincipal("events", args.region),
           sourceArn: rule.arn,
         },
         child,

@@ -16,7 +16,7 @@ const kmsKeyArn = z
   .check(
     z.regex(
       /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
-      "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias",
+      "must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias",
     ),
   );
 const topicArn = z

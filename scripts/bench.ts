@@ -15,6 +15,7 @@ import {
   RDSClient,
 } from "@aws-sdk/client-rds";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { partitionOf } from "../handlers/partition";
 import {
   accountClients,
   emulatorEndpoint,
@@ -218,7 +219,7 @@ async function baseline(n: number) {
       }),
     );
     await sns.send(new PublishCommand({ TopicArn: world.handoffTopicArn, Message: target }));
-    const arn = `arn:aws:rds:${REGION}:${PROD_ACCOUNT}:snapshot:${target}`;
+    const arn = `arn:${partitionOf(REGION)}:rds:${REGION}:${PROD_ACCOUNT}:snapshot:${target}`;
     await rdsF.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: arn }));
     await rdsF.send(
       new CopyDBSnapshotCommand({

@@ -19,6 +19,7 @@ import {
 import { EVENT_IDS } from "../../handlers/events";
 import { failsafeHandlers, prodHandlers } from "../../handlers/index";
 import type { SnapshotKind } from "../../handlers/naming";
+import { partitionOf } from "../../handlers/partition";
 import { RdsSnapshots, type SnapshotInfo } from "../../handlers/rds";
 import {
   accountClients,
@@ -73,7 +74,9 @@ export async function createWorld(options: WorldOptions = {}) {
         Statement: [
           {
             Effect: "Allow",
-            Principal: { AWS: `arn:aws:iam::${PROD_ACCOUNT}:role/rds-failsafe-share` },
+            Principal: {
+              AWS: `arn:${partitionOf(REGION)}:iam::${PROD_ACCOUNT}:role/rds-failsafe-share`,
+            },
             Action: "sns:Publish",
             Resource: handoffTopicArn,
           },
