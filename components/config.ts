@@ -6,6 +6,7 @@ import { ORG_POLICY_MAX_CHARACTERS, orgGuardScp, policyContent } from "./org-pol
  * plain code, tested without Pulumi. An error names the key, the bad value and the fix.
  */
 import { partitionOf } from "../handlers/partition";
+import { drRegionProblem } from "../handlers/settings";
 import { checkSchedule } from "./schedule";
 
 export const PROJECT = "rds-failsafe";
@@ -45,6 +46,8 @@ export interface StackConfig {
   readonly managementAccountId?: string;
   /** Role the management-account provider assumes (org guard). */
   readonly managementRoleArn?: string;
+  /** Optional DR region of the save side: every failsafe copy is copied there too. */
+  readonly drRegion?: string;
 }
 
 export const CONFIG_KEYS = [
@@ -72,6 +75,7 @@ export const CONFIG_KEYS = [
   "orgGuard",
   "managementAccountId",
   "managementRoleArn",
+  "drRegion",
 ] as const satisfies readonly (keyof StackConfig)[];
 
 export type RawConfig = Partial<Record<(typeof CONFIG_KEYS)[number], string | undefined>>;
@@ -353,6 +357,30 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     }
   }
 
+  // --- DR region (docs/organization.md): another region of the same partition, save side ---
+  const drRegion = value("drRegion");
+  if (drRegion !== undefined) {
+    if (!save) {
+      bad(
+        "drRegion",
+        `is a save-side setting (the failsafe account's DR copies), not for sides=${sides}`,
+        '""',
+      );
+    } else if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(drRegion)) {
+      bad(
+        "drRegion",
+        "must be an AWS region",
+        regionOk && partitionOf(region) === "aws-us-gov" ? "us-gov-east-1" : "eu-central-1",
+      );
+    } else if (regionOk) {
+      const problem = drRegionProblem(region, drRegion);
+      if (problem) {
+        bad("drRegion", problem, '"" (no DR region), or another region of the same partition');
+      }
+    }
+  }
+  // --- end DR region ---
+
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }
@@ -381,6 +409,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     orgGuard,
     managementAccountId,
     managementRoleArn,
+    drRegion,
   };
 }
 

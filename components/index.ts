@@ -1,5 +1,6 @@
 export * from "./config";
 export * from "./copy-side";
+export * from "./dr-region";
 export * from "./function";
 export * from "./messaging";
 export * from "./names";

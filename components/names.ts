@@ -24,6 +24,8 @@ export const NAMES = {
     save: "rds-failsafe-save",
     retention: "rds-failsafe-retention",
     failsafeSweep: "rds-failsafe-failsafe-sweep",
+    /** DR region (optional drRegion): copies every failsafe copy there (components/dr-region.ts). */
+    drCopy: "rds-failsafe-dr-copy",
   },
   /** EventBridge rules that feed queues (schedule rules are `<function>-schedule`). */
   rule: {

@@ -53,8 +53,8 @@ export const PROGRAM_PREFIX = "rds-failsafe-";
 /** The functions that delete managed copies by design (the failsafe sweep applies retention too). */
 export const DELETING_FUNCTIONS = [NAMES.fn.retention, NAMES.fn.failsafeSweep] as const;
 
-/** The functions that create and tag managed copies. */
-export const WRITING_FUNCTIONS = [NAMES.fn.save, NAMES.fn.failsafeSweep] as const;
+/** The functions that create and tag managed copies (dr-copy: in the DR region, drRegion). */
+export const WRITING_FUNCTIONS = [NAMES.fn.save, NAMES.fn.failsafeSweep, NAMES.fn.drCopy] as const;
 
 /** What would make every copy unreadable, or hand the key to someone else. */
 export const VAULT_KEY_ACTIONS = ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"];

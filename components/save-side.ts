@@ -11,6 +11,7 @@ import { handoffPublishers, NAMES, regionArns } from "./names";
 import { managedSnapshotReadyPattern } from "./patterns";
 import { failsafeSweepStatements, retentionStatements, saveStatements } from "./permissions";
 import { COPY_QUEUE_MAX_RECEIVES, QueueWithDlq } from "./queue";
+import { DrCopy, drRetentionStatements, drSweepStatements, DrVault } from "./dr-region";
 
 export interface SaveSideArgs {
   /** Provider of the failsafe account (assumed role, allowedAccountIds = [failsafeAccountId]). */
@@ -34,6 +35,11 @@ export interface SaveSideArgs {
   readonly notifyOn: "failures" | "all";
   readonly logRetentionDays: number;
   readonly notificationEmail?: string;
+  /**
+   * Optional DR region (docs/organization.md): every failsafe copy is copied there too, inside the
+   * failsafe account. `provider` is the failsafe account's provider in that region.
+   */
+  readonly dr?: { readonly region: string; readonly provider: aws.Provider };
 }
 
 export { FAILSAFE_METRICS_SERVICE };
@@ -53,6 +59,8 @@ export class SaveSide extends pulumi.ComponentResource {
     retentionDlq: string;
   }>;
   readonly functionNames: pulumi.Output<string[]>;
+  /** The DR region's vault key, when a DR region is configured. */
+  readonly drVaultKeyArn?: pulumi.Output<string>;
 
   constructor(name: string, args: SaveSideArgs, opts?: pulumi.ComponentResourceOptions) {
     super("rds-failsafe:save:SaveSide", name, {}, opts);
@@ -178,7 +186,22 @@ export class SaveSide extends pulumi.ComponentResource {
       child,
     );
 
+    // --- DR region: its vault key first (the settings name it), the rest after the functions ---
+    const drAccounts = args.dr && { ...accounts, drRegion: args.dr.region };
+    const drVault =
+      args.dr &&
+      new DrVault(
+        "dr-vault",
+        {
+          provider: args.dr.provider,
+          drRegion: args.dr.region,
+          failsafeAccountId: args.failsafeAccountId,
+          breakGlassPrincipalArn: args.breakGlassPrincipalArn,
+        },
+        { parent: this },
+      );
     const settings: pulumi.Output<FailsafeSettingsInput> = pulumi.output({
+      ...(args.dr && drVault ? { drRegion: args.dr.region, drVaultKmsKeyArn: drVault.keyArn } : {}),
       region: args.region,
       prodAccountIds: [...args.prodAccountIds],
       failsafeAccountId: args.failsafeAccountId,
@@ -223,7 +246,10 @@ export class SaveSide extends pulumi.ComponentResource {
           description:
             "Deletes failsafe copies past retention, keeping minCopies and frozen sources",
           entry: "retention",
-          statements: retentionStatements(accounts),
+          statements: [
+            ...retentionStatements(accounts),
+            ...(drAccounts ? drRetentionStatements(drAccounts) : []),
+          ],
           trigger: { queue: retentionQueue, batchSize: 10, maximumConcurrency: 2 },
         },
         { parent: this },
@@ -235,12 +261,34 @@ export class SaveSide extends pulumi.ComponentResource {
           functionName: NAMES.fn.failsafeSweep,
           description: "Saves shared snapshots missed by hand-offs; RPO metrics; retention",
           entry: "sweep",
-          statements: failsafeSweepStatements(accounts),
+          statements: [
+            ...failsafeSweepStatements(accounts),
+            ...(drAccounts ? drSweepStatements(drAccounts) : []),
+          ],
           trigger: { schedule: args.sweepSchedule },
         },
         { parent: this },
       ),
     ];
+
+    const drCopy =
+      drAccounts &&
+      new DrCopy(
+        "dr",
+        {
+          provider: args.provider,
+          region: args.region,
+          drRegion: drAccounts.drRegion,
+          failsafeAccountId: args.failsafeAccountId,
+          settings,
+          copyReadyRuleName: ready.name,
+          rpoHours: args.rpoHours,
+          logRetentionDays: args.logRetentionDays,
+          alarmTopicArn,
+        },
+        { parent: this },
+      );
+    // --- end DR region ---
 
     const metric = {
       namespace: METRICS_NAMESPACE,
@@ -304,13 +352,18 @@ export class SaveSide extends pulumi.ComponentResource {
       retention: retentionQueue.queue.url,
       retentionDlq: retentionQueue.dlq.url,
     });
-    this.functionNames = pulumi.all(functions.map((f) => f.function.name));
+    this.functionNames = pulumi.all([
+      ...functions.map((f) => f.function.name),
+      ...(drCopy ? [drCopy.functionName] : []),
+    ]);
+    this.drVaultKeyArn = drVault?.keyArn;
     this.registerOutputs({
       vaultKeyArn: this.vaultKeyArn,
       handoffTopicArn: this.handoffTopicArn,
       opsTopicArn: this.opsTopicArn,
       queueUrls: this.queueUrls,
       functionNames: this.functionNames,
+      drVaultKeyArn: this.drVaultKeyArn,
     });
   }
 }
