@@ -7,6 +7,7 @@ import { ORG_POLICY_MAX_CHARACTERS, orgGuardScp, policyContent } from "./org-pol
  */
 import { partitionOf } from "../handlers/partition";
 import { drRegionProblem } from "../handlers/settings";
+import { orgScaleProblems } from "./limits";
 import { checkSchedule } from "./schedule";
 
 export const PROJECT = "rds-failsafe";
@@ -380,6 +381,21 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     }
   }
   // --- end DR region ---
+  // AWS's limits on the documents that list the prod accounts (components/limits.ts).
+  if (save && regionOk && typeof listed !== "string" && /^\d{12}$/.test(failsafeAccountId)) {
+    for (const problem of orgScaleProblems({
+      region,
+      failsafeAccountId,
+      prodAccountIds,
+      drRegion,
+    })) {
+      bad(
+        "prodAccountIds",
+        problem,
+        "<fewer prod accounts: run a second failsafe stack for the rest>",
+      );
+    }
+  }
 
   if (problems.length > 0) {
     throw new ConfigError(problems);

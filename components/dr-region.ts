@@ -2,11 +2,11 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { FAILSAFE_METRICS_SERVICE, METRICS_NAMESPACE } from "../handlers/metrics";
 import type { FailsafeSettingsInput } from "../handlers/settings";
-import { TAG } from "../handlers/tags";
 import { SnapshotFunction } from "./function";
-import { policyDocument, type Statement } from "./iam";
+import { drCopyStatements } from "./dr-permissions";
+import { policyDocument } from "./iam";
 import { vaultKeyPolicy } from "./keys";
-import { NAMES, regionArns, SNAPSHOT_PREFIX, type RegionArns } from "./names";
+import { NAMES, regionArns } from "./names";
 import { COPY_QUEUE_MAX_RECEIVES, QueueWithDlq } from "./queue";
 
 /**
@@ -17,14 +17,10 @@ import { COPY_QUEUE_MAX_RECEIVES, QueueWithDlq } from "./queue";
  *   lock-down policy built for that region (kms:ViaService rds.<drRegion>…);
  * - DrCopy: the dr-copy queue and function in the primary region (fed by the failsafe-copy-ready
  *   rule, like retention) and the DR RPO alarm.
- * Plus the IAM statements the retention function and the failsafe sweep need in the DR region.
+ * The IAM statements are in dr-permissions.ts (plain code: the config check sizes them).
  */
-export interface DrAccounts {
-  /** The stacks' (primary) region. */
-  readonly region: string;
-  readonly drRegion: string;
-  readonly failsafe: string;
-}
+export { drCopyStatements, drRetentionStatements, drSweepStatements } from "./dr-permissions";
+export type { DrAccounts } from "./dr-permissions";
 
 export interface DrVaultArgs {
   /** Provider of the failsafe account IN THE DR REGION (allowedAccountIds = [failsafe]). */
@@ -171,100 +167,4 @@ export class DrCopy extends pulumi.ComponentResource {
       dlqUrl: this.dlqUrl,
     });
   }
-}
-
-const managed = (arns: RegionArns, account: string) => [
-  arns.rds(account, `snapshot:${SNAPSHOT_PREFIX}*`),
-  arns.rds(account, `cluster-snapshot:${SNAPSHOT_PREFIX}*`),
-];
-
-/**
- * The vault keys of both regions, each only through RDS in its own region and pinned by alias:
- * RDS makes grants on the source key (in the source region, through the pre-signed request) and
- * on the destination key (USER_CopySnapshot, "Handling encryption").
- */
-function vaultKeysThroughRds(a: DrAccounts): Statement[] {
-  return [a.region, a.drRegion].map((region, i) => {
-    const arns = regionArns(region);
-    return {
-      Sid: i === 0 ? "DrUseVaultKeyThroughRds" : "DrUseDrVaultKeyThroughRds",
-      Effect: "Allow" as const,
-      Action: ["kms:CreateGrant", "kms:DescribeKey"],
-      Resource: arns.keys(a.failsafe),
-      Condition: {
-        StringEquals: { "kms:ViaService": arns.viaService("rds") },
-        Bool: { "kms:GrantIsForAWSResource": "true" },
-        "ForAnyValue:StringEquals": { "kms:ResourceAliases": [NAMES.keyAlias.vault] },
-      },
-    };
-  });
-}
-
-/**
- * dr-copy: read the primary copy, copy it (source in the primary region, target in the DR region;
- * CopyDB(Cluster)Snapshot is authorized on both), tag the DR copy with failsafe: keys only.
- */
-export function drCopyStatements(a: DrAccounts): Statement[] {
-  const primary = regionArns(a.region);
-  const dr = regionArns(a.drRegion);
-  return [
-    {
-      Sid: "DrReadPrimaryCopies",
-      Effect: "Allow",
-      Action: ["rds:DescribeDBSnapshots", "rds:DescribeDBClusterSnapshots"],
-      Resource: managed(primary, a.failsafe),
-    },
-    {
-      Sid: "DrCopyToDrRegion",
-      Effect: "Allow",
-      Action: ["rds:CopyDBSnapshot", "rds:CopyDBClusterSnapshot"],
-      Resource: [...managed(primary, a.failsafe), ...managed(dr, a.failsafe)],
-    },
-    {
-      Sid: "DrTagDrCopies",
-      Effect: "Allow",
-      Action: "rds:AddTagsToResource",
-      Resource: managed(dr, a.failsafe),
-      Condition: { "ForAllValues:StringLike": { "aws:TagKeys": ["failsafe:*"] } },
-    },
-    ...vaultKeysThroughRds(a),
-  ];
-}
-
-/** retention (and the sweep): list the DR region's snapshots, delete managed DR copies. */
-export function drRetentionStatements(a: DrAccounts): Statement[] {
-  const dr = regionArns(a.drRegion);
-  const f = a.failsafe;
-  return [
-    {
-      Sid: "DrDescribeSnapshots",
-      Effect: "Allow",
-      Action: ["rds:DescribeDBSnapshots", "rds:DescribeDBClusterSnapshots"],
-      Resource: [
-        dr.rds(f, "snapshot:*"),
-        dr.rds(f, "cluster-snapshot:*"),
-        dr.rds(f, "db:*"),
-        dr.rds(f, "cluster:*"),
-      ],
-    },
-    {
-      Sid: "DrDeleteManagedSnapshots",
-      Effect: "Allow",
-      Action: "rds:DeleteDBSnapshot",
-      Resource: dr.rds(f, `snapshot:${SNAPSHOT_PREFIX}*`),
-      Condition: { StringEquals: { [`rds:snapshot-tag/${TAG.managed}`]: "true" } },
-    },
-    {
-      Sid: "DrDeleteManagedClusterSnapshots",
-      Effect: "Allow",
-      Action: "rds:DeleteDBClusterSnapshot",
-      Resource: dr.rds(f, `cluster-snapshot:${SNAPSHOT_PREFIX}*`),
-      Condition: { StringEquals: { [`rds:cluster-snapshot-tag/${TAG.managed}`]: "true" } },
-    },
-  ];
-}
-
-/** The failsafe sweep in the DR region: what dr-copy and retention do there (it tags breaches). */
-export function drSweepStatements(a: DrAccounts): Statement[] {
-  return [...drCopyStatements(a), ...drRetentionStatements(a)];
 }
