@@ -126,15 +126,3 @@ describe("three prod accounts, one failsafe account (emulator)", function () {
     assert.deepEqual(await world.managed(world.failsafe, "instance"), []);
   });
 });
-    await world.protect(C, await world.automatedSnapshot(C, "instance", "orders"));
-    const report = await world.failsafeSide.sweep();
-    assert.equal(report.saved, 0);
-    assert.deepEqual(await copiesOf(C), []);
-    assert.deepEqual(
-      (await world.managed(world.failsafe, "instance")).filter((s) =>
-        s.id.includes(FAILSAFE_ACCOUNT),
-      ),
-      [],
-    );
-  });
-});
