@@ -7,6 +7,7 @@ import {
   PROD_ACCOUNT,
 } from "../test/harness";
 import { deployedCode } from "../test/support/deployed";
+import { twoProdAccountsDemo } from "./demo-org";
 import { startEmulator, type RunningEmulator } from "../test/support/emulator-process";
 import { PipelineSim } from "../test/support/pipeline-sim";
 import { protection, sourceKeyOf, type Source } from "../test/support/protection";
@@ -147,6 +148,7 @@ async function main(): Promise<number> {
       ["failed", "rejected"].includes(String(d.decision)),
     );
     for (const w of warnings) say(`  ${w.stage}: ${String(w.decision)} ${String(w.reason)}`);
+    if (!(await twoProdAccountsDemo(say, table))) return 1; // scripts/demo-org.ts
     return unprotected > 0 || timedOut ? 1 : 0;
   } finally {
     sim?.stop();
