@@ -96,6 +96,12 @@ happens for a snapshot shared from another account (the pages are cited at the c
    partitions ignore ``PreSignedUrl``, as AWS does. The copy reports ``SourceRegion`` and the
    source ARN.
 
+12. ``DescribeDBSnapshots`` / ``DescribeDBClusterSnapshots`` in pages: at most ``MaxRecords``
+   (default 100; 20 to 100, else ``InvalidParameterValue``) per answer, with a ``Marker`` for the
+   next page, as the API reference documents and moto already does for ``DescribeDBInstances``.
+   moto answered every snapshot in one page, so a sweep's listing cost (pages of 100) was not
+   measured.
+
 The fault codes for 2 and 3 are not documented; ``InvalidParameterValue`` is what RDS
 returns for the analogous cross-Region case. Not emulated: key policies and grants,
 cross-Region copies of snapshots shared from another account (one step across both), snapshot
@@ -104,6 +110,7 @@ states other than ``creating`` and ``available``.
 
 from __future__ import annotations
 
+import base64
 import random
 import string
 import time
@@ -535,6 +542,29 @@ def _apply_cross_region() -> None:
     RDSBackend.copy_db_cluster_snapshot = cross_region_copy_db_cluster_snapshot
 
 
+def _page(found: list, params: dict) -> tuple[list, str | None]:
+    """12. One page of a listing and the Marker of the next, if any.
+
+    https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBSnapshots.html
+    MaxRecords: "Default: 100. Constraints: Minimum 20, maximum 100." (the same for
+    DescribeDBClusterSnapshots). The Marker is opaque (here: the last ARN answered, base64), and
+    pages follow ARN order, so a snapshot created or deleted between two pages neither repeats nor
+    shifts the others.
+    """
+    value = params.get("MaxRecords")
+    limit = 100 if value is None else int(value)
+    if not 20 <= limit <= 100:
+        raise InvalidParameterValue(f"MaxRecords must be between 20 and 100, not {value}.")
+    ordered = sorted(found, key=lambda s: s.arn)
+    marker = params.get("Marker")
+    if marker:
+        after = base64.urlsafe_b64decode(marker.encode()).decode()
+        ordered = [s for s in ordered if s.arn > after]
+    page = ordered[:limit]
+    more = len(ordered) > limit
+    return page, base64.urlsafe_b64encode(page[-1].arn.encode()).decode() if more else None
+
+
 def _random_suffix() -> str:
     return "".join(random.choice(string.ascii_uppercase + string.digits) for _ in range(26))
 
@@ -667,16 +697,18 @@ def apply() -> None:
         except (AttributeError, TypeError):  # moto's alias lookup returned None
             raise KMSKeyNotAccessibleFault(kms_key_id) from None
 
-    # 4.
+    # 4. (and 12.: in pages, as DescribeDBInstances already is in moto)
     def describe_db_snapshots(self):
         found = _describe(self, DBSnapshot, "DBInstanceIdentifier", "DBSnapshotIdentifier")
-        return ActionResult({"DBSnapshots": found})
+        page, marker = _page(found, self.params)
+        return ActionResult({"DBSnapshots": page, **({"Marker": marker} if marker else {})})
 
     def describe_db_cluster_snapshots(self):
         found = _describe(
             self, DBClusterSnapshot, "DBClusterIdentifier", "DBClusterSnapshotIdentifier"
         )
-        return ActionResult({"DBClusterSnapshots": found})
+        page, marker = _page(found, self.params)
+        return ActionResult({"DBClusterSnapshots": page, **({"Marker": marker} if marker else {})})
 
     RDSBackend.get_snapshot = get_snapshot
     RDSBackend.copy_db_snapshot = copy_db_snapshot

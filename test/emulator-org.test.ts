@@ -1,6 +1,7 @@
-// Proves extension 11 (test/emulator/extensions.py): copies across regions inside one account
-// behave as the RDS API reference and user guide describe them. Fails against a stock moto server
-// (MOTO_ENDPOINT=http://127.0.0.1:<port> npx mocha test/emulator-cross-region.test.ts).
+// Proves extensions 11 and 12 (test/emulator/extensions.py): copies across regions inside one
+// account, and snapshot listings in pages, behave as the RDS API reference and user guide describe
+// them. Fails against a stock moto server
+// (MOTO_ENDPOINT=http://127.0.0.1:<port> npx mocha test/emulator-org.test.ts).
 import * as assert from "node:assert/strict";
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
 import {
@@ -10,6 +11,8 @@ import {
   CreateDBClusterSnapshotCommand,
   CreateDBInstanceCommand,
   CreateDBSnapshotCommand,
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBSnapshotsCommand,
   RDSClient,
 } from "@aws-sdk/client-rds";
 import { accountClients, emulatorEndpoint, FAILSAFE_ACCOUNT, resetEmulator } from "./harness";
@@ -225,5 +228,60 @@ describe("emulator extension 11: cross-region copies inside one account", functi
     );
     assert.equal(made.DBSnapshot?.SourceRegion, undefined);
     assert.equal(made.DBSnapshot?.KmsKeyId, s.sourceKey);
+  });
+});
+
+describe("emulator extension 12: snapshot listings in pages", function () {
+  this.timeout(60_000);
+  beforeEach(resetEmulator);
+
+  it("answers at most MaxRecords (20 to 100, default 100) with a Marker for the rest", async () => {
+    const { rds } = await accountClients(FAILSAFE_ACCOUNT);
+    await rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: "orders",
+        Engine: "postgres",
+        DBInstanceClass: "db.t3.micro",
+        AllocatedStorage: 20,
+        MasterUsername: "app",
+        MasterUserPassword: "not-a-secret-1",
+      }),
+    );
+    for (let i = 0; i < 130; i += 10) {
+      await Promise.all(
+        Array.from({ length: 10 }, (_, j) =>
+          rds.send(
+            new CreateDBSnapshotCommand({
+              DBInstanceIdentifier: "orders",
+              DBSnapshotIdentifier: `manual-${i + j}`,
+            }),
+          ),
+        ),
+      );
+    }
+    const first = await rds.send(new DescribeDBSnapshotsCommand({ SnapshotType: "manual" }));
+    assert.equal(first.DBSnapshots?.length, 100);
+    assert.ok(first.Marker, "a Marker for the next page");
+    const second = await rds.send(
+      new DescribeDBSnapshotsCommand({ SnapshotType: "manual", Marker: first.Marker }),
+    );
+    assert.equal(second.DBSnapshots?.length, 30);
+    assert.equal(second.Marker, undefined);
+    const ids = new Set(
+      [...(first.DBSnapshots ?? []), ...(second.DBSnapshots ?? [])].map(
+        (s) => s.DBSnapshotIdentifier,
+      ),
+    );
+    assert.equal(ids.size, 130, "every snapshot once");
+    const small = await rds.send(new DescribeDBSnapshotsCommand({ MaxRecords: 20 }));
+    assert.equal(small.DBSnapshots?.length, 20);
+    await rejectsWith(
+      rds.send(new DescribeDBSnapshotsCommand({ MaxRecords: 10 })),
+      "InvalidParameterValue",
+    );
+    await rejectsWith(
+      rds.send(new DescribeDBClusterSnapshotsCommand({ MaxRecords: 101 })),
+      "InvalidParameterValue",
+    );
   });
 });
