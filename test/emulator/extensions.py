@@ -547,22 +547,25 @@ def _page(found: list, params: dict) -> tuple[list, str | None]:
 
     https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBSnapshots.html
     MaxRecords: "Default: 100. Constraints: Minimum 20, maximum 100." (the same for
-    DescribeDBClusterSnapshots). The Marker is opaque (here: the last ARN answered, base64), and
-    pages follow ARN order, so a snapshot created or deleted between two pages neither repeats nor
-    shifts the others.
+    DescribeDBClusterSnapshots). Pages keep moto's order (creation order); the Marker is opaque
+    (here: the position and ARN of the last snapshot answered), and a page goes on after that
+    snapshot, or at that position if it was deleted meanwhile.
     """
     value = params.get("MaxRecords")
     limit = 100 if value is None else int(value)
     if not 20 <= limit <= 100:
         raise InvalidParameterValue(f"MaxRecords must be between 20 and 100, not {value}.")
-    ordered = sorted(found, key=lambda s: s.arn)
+    start = 0
     marker = params.get("Marker")
     if marker:
-        after = base64.urlsafe_b64decode(marker.encode()).decode()
-        ordered = [s for s in ordered if s.arn > after]
-    page = ordered[:limit]
-    more = len(ordered) > limit
-    return page, base64.urlsafe_b64encode(page[-1].arn.encode()).decode() if more else None
+        position, _, last = base64.urlsafe_b64decode(marker.encode()).decode().partition("|")
+        arns = [s.arn for s in found]
+        start = arns.index(last) + 1 if last in arns else int(position)
+    page = found[start : start + limit]
+    if start + limit >= len(found):
+        return page, None
+    token = f"{start + limit - 1}|{page[-1].arn}"
+    return page, base64.urlsafe_b64encode(token.encode()).decode()
 
 
 def _random_suffix() -> str:
