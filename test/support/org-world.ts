@@ -288,26 +288,31 @@ export async function createOrgWorld(options: OrgWorldOptions = {}) {
         snapshot.kind === "instance"
           ? EVENT_IDS.automatedInstanceSnapshotCreated
           : EVENT_IDS.automatedClusterSnapshotCreated;
-      await p.handlers.copy(sqsEvent([event(owner, copyEvent, snapshot)]));
+      await p.handlers.copy(sqsEvent([event(owner, copyEvent, snapshot)], region));
       const intermediates = (await world.managed(p.clients, snapshot.kind)).filter(
         (s) => s.tags["failsafe:source-snapshot"] === snapshot.id,
       );
       await p.handlers.share(
-        sqsEvent(intermediates.map((s) => event(owner, EVENT_IDS.snapshotCopyFinished, s))),
+        sqsEvent(
+          intermediates.map((s) => event(owner, EVENT_IDS.snapshotCopyFinished, s)),
+          region,
+        ),
       );
       return world.deliverHandoffs();
     },
     /** SNS → SQS → save: every hand-off waiting in the save queue. */
     async deliverHandoffs() {
       const bodies = await drainQueue(failsafe, saveQueueUrl);
-      return save.save(sqsEvent(bodies));
+      return save.save(sqsEvent(bodies, region));
     },
     /** EventBridge → SQS → retention and dr-copy: "copy finished" for these failsafe copies. */
     async copiesFinished(copies: readonly SnapshotInfo[], opts: { dr?: boolean } = {}) {
       const bodies = copies.map((s) => event(FAILSAFE_ACCOUNT, EVENT_IDS.snapshotCopyFinished, s));
-      const retention = await save.retention(sqsEvent(bodies));
+      const retention = await save.retention(sqsEvent(bodies, region));
       const dr =
-        opts.dr === false || !options.drRegion ? undefined : await save.drCopy(sqsEvent(bodies));
+        opts.dr === false || !options.drRegion
+          ? undefined
+          : await save.drCopy(sqsEvent(bodies, region));
       return { retention, dr };
     },
   };
