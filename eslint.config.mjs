@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "bin/", ".venv-emulator/", "**/*.js", "**/*.mjs"] },
+  { ignores: ["node_modules/", "bin/", ".venv-emulator/", ".cache/", "**/*.js", "**/*.mjs"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -14,9 +14,14 @@ import {
   parseStackConfig,
   SaveSide,
 } from "./components";
+import { quotaWarnings } from "./components/quota-check";
 
 const cfg = new pulumi.Config();
 const config = parseStackConfig(Object.fromEntries(CONFIG_KEYS.map((key) => [key, cfg.get(key)])));
+// Would the protected databases' copies fit the manual-snapshot quota? (warnings, components/quota-check.ts)
+for (const warning of quotaWarnings(config)) {
+  void pulumi.log.warn(warning);
+}
 const tags = { Application: "rds-failsafe", ManagedBy: "pulumi", Stack: pulumi.getStack() };
 const common = {
   region: config.region,
@@ -74,16 +79,31 @@ function resolveHandoffTopicArn(): pulumi.Input<string> {
   if (!config.failsafeStack) {
     return expected;
   }
-  return new pulumi.StackReference(config.failsafeStack)
-    .requireOutput("handoffTopicArn")
-    .apply((arn) => {
-      if (arn !== expected) {
-        throw new Error(
-          `${config.failsafeStack} exports handoffTopicArn ${String(arn)}, expected ${expected}: check rds-failsafe:failsafeAccountId and region`,
-        );
-      }
-      return expected;
-    });
+  const stack = config.failsafeStack;
+  return new pulumi.StackReference(stack).getOutput("handoffTopicArn").apply((arn: unknown) => {
+    if (arn !== expected) {
+      const exported =
+        arn === undefined
+          ? "exports no handoffTopicArn"
+          : `exports handoffTopicArn ${JSON.stringify(arn)}`;
+      throw readableRunError(
+        `rds-failsafe:failsafeStack = "${stack}" ${exported}, but this stack expects "${expected}" (from rds-failsafe:failsafeAccountId and rds-failsafe:region). Fix: point failsafeStack at the failsafe stack of account ${config.failsafeAccountId}, or correct failsafeAccountId / region`,
+      );
+    }
+    return expected;
+  });
+}
+
+/**
+ * A RunError (printed as its message alone) whose message stays as written. @pulumi/pulumi
+ * prefixes `error serializing property "<key>": ` to the SAME error object every time a resource
+ * input that rejected with it is serialized (runtime/rpc.js, serializeProperties), so one failed
+ * check consumed by a dozen resources came out as a 20-level chain (docs/engine.md).
+ */
+function readableRunError(message: string): pulumi.RunError {
+  const error = new pulumi.RunError(message);
+  Object.defineProperty(error, "message", { get: () => message, set: () => undefined });
+  return error;
 }
 
 const copy =

@@ -4,6 +4,7 @@
  * Plain TypeScript like the handlers: AWS SDK v3 clients, no @pulumi import.
  */
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -29,6 +30,8 @@ export interface AccountClients {
   readonly sns: SNSClient;
   readonly sqs: SQSClient;
   readonly cloudwatch: CloudWatchClient;
+  /** Reads the deployed functions' settings (GetFunctionConfiguration; cli/settings.ts). */
+  readonly lambda: LambdaClient;
   /** The identity the calls run as (GetCallerIdentity), for reports and errors. */
   identity(): Promise<{ account: string; arn: string }>;
 }
@@ -51,7 +54,11 @@ function credentials(
     throw new UsageError(`give --${name}-profile or --${name}-role-arn, not both`);
   }
   if (profile) {
-    return fromIni({ profile });
+    // A profile that assumes a role (role_arn + source_profile) calls STS: at the endpoint too.
+    return fromIni({
+      profile,
+      clientConfig: { region: base.region, ...(base.endpoint ? { endpoint: base.endpoint } : {}) },
+    });
   }
   if (roleArn) {
     // The role is assumed with the ambient credentials (SSO session, instance role, env vars).
@@ -84,6 +91,7 @@ export function accountClients(name: AccountName, options: AccountOptions): Acco
     sns: new SNSClient(config),
     sqs: new SQSClient(config),
     cloudwatch: new CloudWatchClient(config),
+    lambda: new LambdaClient(config),
     identity() {
       identity ??= sts.send(new GetCallerIdentityCommand({})).then((out) => ({
         account: out.Account ?? "",

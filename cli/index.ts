@@ -4,7 +4,9 @@
  */
 import { Command, CommanderError } from "commander";
 import { UsageError, type AccountOptions } from "./accounts";
+import { registerReport } from "./commands/report";
 import { registerRetire } from "./commands/retire";
+import { registerStatus } from "./commands/status";
 import { stdout, type Out } from "./output";
 
 export function buildProgram(out: Out = stdout): Command {
@@ -33,6 +35,8 @@ export function buildProgram(out: Out = stdout): Command {
     return options as AccountOptions;
   };
   registerRetire(program, out, globals);
+  registerStatus(program, out, globals);
+  registerReport(program, out, globals);
   return program;
 }
 

@@ -1,20 +1,27 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
+import { withRunbook } from "./runbook";
 
-export interface AnyAboveZeroArgs {
+/** What every alarm of the program names: the metric, and the ops topic it tells. */
+interface MetricAlarmBase {
   readonly name: string;
   readonly description: string;
   readonly namespace: string;
   readonly metricName: string;
   readonly dimensions: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  readonly statistic: "Sum" | "Maximum";
-  /** Notified on ALARM and on OK. */
+  /** Notified on ALARM and on OK (heartbeats: on INSUFFICIENT_DATA too). */
   readonly topicArn: pulumi.Input<string>;
 }
 
+export interface AnyAboveZeroArgs extends MetricAlarmBase {
+  readonly statistic: "Sum" | "Maximum";
+  /** Seconds per datapoint: 300 (default) for events, 3600 for a figure an hourly sweep emits. */
+  readonly periodSeconds?: number;
+}
+
 /**
- * An alarm on "anything at all in five minutes" (errors, messages in a DLQ): for this product any
- * occurrence needs a look, and no data means nothing happened.
+ * An alarm on "anything at all in one period" (errors, messages in a DLQ, a database in RPO
+ * breach): for this product any occurrence needs a look, and no data means nothing happened.
  */
 export function anyAboveZeroAlarm(
   resourceName: string,
@@ -25,12 +32,12 @@ export function anyAboveZeroAlarm(
     resourceName,
     {
       name: args.name,
-      alarmDescription: args.description,
+      alarmDescription: withRunbook(args.name, args.description),
       namespace: args.namespace,
       metricName: args.metricName,
       dimensions: args.dimensions,
       statistic: args.statistic,
-      period: 300,
+      period: args.periodSeconds ?? 300,
       evaluationPeriods: 1,
       threshold: 0,
       comparisonOperator: "GreaterThanThreshold",
@@ -42,15 +49,9 @@ export function anyAboveZeroAlarm(
   );
 }
 
-export interface HeartbeatArgs {
-  readonly name: string;
-  readonly description: string;
-  readonly namespace: string;
-  readonly metricName: string;
-  readonly dimensions: pulumi.Input<Record<string, pulumi.Input<string>>>;
+export interface HeartbeatArgs extends MetricAlarmBase {
   /** How long without a beat before it tells: periods of one hour. */
   readonly hours: number;
-  readonly topicArn: pulumi.Input<string>;
 }
 
 /**
@@ -70,7 +71,7 @@ export function heartbeatAlarm(
     resourceName,
     {
       name: args.name,
-      alarmDescription: args.description,
+      alarmDescription: withRunbook(args.name, args.description),
       namespace: args.namespace,
       metricName: args.metricName,
       dimensions: args.dimensions,

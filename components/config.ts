@@ -49,6 +49,11 @@ export interface StackConfig {
   readonly managementRoleArn?: string;
   /** Optional DR region of the save side: every failsafe copy is copied there too. */
   readonly drRegion?: string;
+  // --- operations (components/quota-check.ts) ---
+  /** The accounts' manual-snapshot quota per kind and region (RDS default 100), for the check. */
+  readonly snapshotQuota: number;
+  /** How many databases the stack is expected to protect (0: not checked against the quota). */
+  readonly expectedSources: number;
 }
 
 export const CONFIG_KEYS = [
@@ -77,6 +82,8 @@ export const CONFIG_KEYS = [
   "managementAccountId",
   "managementRoleArn",
   "drRegion",
+  "snapshotQuota",
+  "expectedSources",
 ] as const satisfies readonly (keyof StackConfig)[];
 
 export type RawConfig = Partial<Record<(typeof CONFIG_KEYS)[number], string | undefined>>;
@@ -251,6 +258,8 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
   const rpoHours = int("rpoHours", 26, 1, "26");
   const intermediateKeepHours = int("intermediateKeepHours", 72, 1, "72");
   const logRetentionDays = int("logRetentionDays", 90, 1, "90");
+  const snapshotQuota = int("snapshotQuota", 100, 1, "1000");
+  const expectedSources = int("expectedSources", 0, 0, "40");
   if (value("logRetentionDays") !== undefined && !LOG_RETENTION_DAYS.includes(logRetentionDays)) {
     bad(
       "logRetentionDays",
@@ -426,6 +435,8 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     managementAccountId,
     managementRoleArn,
     drRegion,
+    snapshotQuota,
+    expectedSources,
   };
 }
 

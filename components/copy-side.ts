@@ -4,13 +4,15 @@ import type { ProdSettingsInput } from "../handlers/settings";
 import { SnapshotFunction } from "./function";
 import { policyDocument } from "./iam";
 import { transitKeyPolicy } from "./keys";
-import { heartbeatAlarm } from "./alarms";
+import { anyAboveZeroAlarm, heartbeatAlarm } from "./alarms";
 import { PROD_METRICS_SERVICE, METRICS_NAMESPACE } from "../handlers/metrics";
 import { Messaging } from "./messaging";
 import { NAMES, regionArns } from "./names";
 import { automatedSnapshotCreatedPattern, managedSnapshotReadyPattern } from "./patterns";
 import { copyStatements, prodSweepStatements, shareStatements } from "./permissions";
 import { COPY_QUEUE_MAX_RECEIVES, QueueWithDlq } from "./queue";
+import { opsDashboard } from "./dashboard";
+import { snapshotQuotaAlarm } from "./quota-alarm";
 
 export interface CopySideArgs {
   /** Provider of the prod account (assumed role, allowedAccountIds = [prodAccountId]). */
@@ -219,21 +221,16 @@ export class CopySide extends pulumi.ComponentResource {
     ];
 
     const metric = { namespace: METRICS_NAMESPACE, dimensions: { service: PROD_METRICS_SERVICE } };
-    new aws.cloudwatch.MetricAlarm(
+    anyAboveZeroAlarm(
       "unprotected-sources",
       {
         name: "rds-failsafe-unprotected-sources",
-        alarmDescription: `A database tagged ${args.selectionTagKey}=${args.selectionTagValue} has no copy shared with the failsafe account ${args.unprotectedAfterHours} h after it was created (or its automated backups are off). The prod sweep's log names each one and why (unprotected).`,
+        description: `A database tagged ${args.selectionTagKey}=${args.selectionTagValue} has no copy shared with the failsafe account ${args.unprotectedAfterHours} h after it was created (or its automated backups are off). The prod sweep's log names each one and why (unprotected).`,
         ...metric,
         metricName: "UnprotectedSources",
         statistic: "Maximum",
-        period: 3600,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-        alarmActions: [alarmTopicArn],
-        okActions: [alarmTopicArn],
+        periodSeconds: 3600,
+        topicArn: alarmTopicArn,
       },
       child,
     );
@@ -248,6 +245,18 @@ export class CopySide extends pulumi.ComponentResource {
         hours: 2,
         topicArn: alarmTopicArn,
       },
+      child,
+    );
+
+    // Operations (docs/operations.md): the manual-snapshot quota alarm and the account's dashboard.
+    snapshotQuotaAlarm(
+      "prod-snapshot-quota",
+      { account: "prod", service: PROD_METRICS_SERVICE, topicArn: alarmTopicArn },
+      child,
+    );
+    opsDashboard(
+      "prod-dashboard",
+      { region: args.region, account: args.prodAccountId, side: "prod" },
       child,
     );
 

@@ -201,6 +201,18 @@ export function shareStatements(a: Accounts): Statement[] {
   ];
 }
 
+/**
+ * The sweeps publish the account's manual-snapshot quota (handlers/quota.ts).
+ * rds:DescribeAccountAttributes has no resource type in the Service Authorization Reference, so
+ * "*" is the only resource it can be granted on; it reads quotas only (the policy pack allows it).
+ */
+const READ_SNAPSHOT_QUOTA: Statement = {
+  Sid: "ReadSnapshotQuota",
+  Effect: "Allow",
+  Action: "rds:DescribeAccountAttributes",
+  Resource: "*",
+};
+
 /** prod sweep: everything copy and share do, plus reading share state and deleting old copies. */
 export function prodSweepStatements(a: Accounts): Statement[] {
   const arns = regionArns(a.region);
@@ -215,6 +227,7 @@ export function prodSweepStatements(a: Accounts): Statement[] {
       Resource: managed(arns, prod),
     },
     ...deleteManaged(arns, prod),
+    READ_SNAPSHOT_QUOTA,
   ]);
 }
 
@@ -270,7 +283,7 @@ export function retentionStatements(a: Accounts): Statement[] {
  * and tags (the breach mark) through the save statements.
  */
 export function failsafeSweepStatements(a: Accounts): Statement[] {
-  return merge([...saveStatements(a), ...retentionStatements(a)]);
+  return merge([...saveStatements(a), ...retentionStatements(a), READ_SNAPSHOT_QUOTA]);
 }
 
 /** Drops statements repeated by composition (same Sid): the first one is the widest. */

@@ -12,6 +12,8 @@ import { managedSnapshotReadyPattern } from "./patterns";
 import { failsafeSweepStatements, retentionStatements, saveStatements } from "./permissions";
 import { COPY_QUEUE_MAX_RECEIVES, QueueWithDlq } from "./queue";
 import { DrCopy, drRetentionStatements, drSweepStatements, DrVault } from "./dr-region";
+import { opsDashboard } from "./dashboard";
+import { snapshotQuotaAlarm } from "./quota-alarm";
 
 export interface SaveSideArgs {
   /** Provider of the failsafe account (assumed role, allowedAccountIds = [failsafeAccountId]). */
@@ -296,23 +298,18 @@ export class SaveSide extends pulumi.ComponentResource {
     };
     // One alarm for "some lineage is in breach"; each lineage entering breach is also told on its
     // own by the sweep (a second breach while the first lasts would not move this alarm).
-    new aws.cloudwatch.MetricAlarm(
+    // No figure means the sweep did not run: the heartbeat alarm below says that, so this one
+    // stays OK after a deploy instead of going red before the first sweep.
+    anyAboveZeroAlarm(
       "rpo",
       {
         name: "rds-failsafe-rpo-breach",
-        alarmDescription: `At least one protected database has no failsafe copy newer than ${args.rpoHours} h. The sweep told ops which (one message per database entering breach); its log names them all (rpoBreaches).`,
+        description: `At least one protected database has no failsafe copy newer than ${args.rpoHours} h. The sweep told ops which (one message per database entering breach); its log names them all (rpoBreaches).`,
         ...metric,
         metricName: "RpoBreaches",
         statistic: "Maximum",
-        period: 3600,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        // No figure means the sweep did not run: the heartbeat alarm below says that, so this one
-        // stays OK after a deploy instead of going red before the first sweep.
-        treatMissingData: "notBreaching",
-        alarmActions: [alarmTopicArn],
-        okActions: [alarmTopicArn],
+        periodSeconds: 3600,
+        topicArn: alarmTopicArn,
       },
       child,
     );
@@ -339,6 +336,23 @@ export class SaveSide extends pulumi.ComponentResource {
         metricName: "RejectedHandoffs",
         statistic: "Sum",
         topicArn: alarmTopicArn,
+      },
+      child,
+    );
+
+    // Operations (docs/operations.md): the manual-snapshot quota alarm and the account's dashboard.
+    snapshotQuotaAlarm(
+      "failsafe-snapshot-quota",
+      { account: "failsafe", service: FAILSAFE_METRICS_SERVICE, topicArn: alarmTopicArn },
+      child,
+    );
+    opsDashboard(
+      "failsafe-dashboard",
+      {
+        region: args.region,
+        account: args.failsafeAccountId,
+        side: "failsafe",
+        rpoHours: args.rpoHours,
       },
       child,
     );

@@ -12,6 +12,7 @@ import {
 import { lineageStates, type LineageState, type LineageStatus } from "./lineage";
 import { isManagedSnapshotId, type SnapshotKind } from "./naming";
 import { notify } from "./notify";
+import { publishSnapshotQuota } from "./quota";
 import { attempt } from "./prod-sweep";
 import type { SnapshotInfo } from "./rds";
 import { applyRetention, type DeleteBudget } from "./retention";
@@ -83,6 +84,8 @@ export function failsafeSweepHandler(deps: FailsafeDeps): () => Promise<Failsafe
     if (drReport) {
       publishDrFreshness(deps, drReport);
     }
+    // The failsafe account's manual-snapshot quota (metric and alarm; handlers/quota.ts).
+    await publishSnapshotQuota(deps, "failsafe-sweep");
     publishFreshness(deps, report.sources, breaches.length);
     deps.log.info("sweep finished", {
       handler: "failsafe-sweep",

@@ -4,6 +4,7 @@ import { errorMessage } from "./errors";
 import { logOutcome, type Outcome } from "./log";
 import { isManagedSnapshotId, managedSnapshotId, type SnapshotKind } from "./naming";
 import type { SnapshotInfo, SourceInfo } from "./rds";
+import { publishSnapshotQuota } from "./quota";
 import { shareIntermediate } from "./share";
 import { isManagedTagged, isSelected } from "./tags";
 
@@ -45,6 +46,8 @@ export function prodSweepHandler(deps: ProdDeps): () => Promise<SweepReport> {
       unprotected.push(...report.unprotected);
     }
     deps.metrics.gauge("UnprotectedSources", unprotected.length);
+    // Intermediates count against prod's manual-snapshot quota too (handlers/quota.ts).
+    await publishSnapshotQuota(deps, "prod-sweep");
     deps.metrics.count("SweepCompleted", 1);
     deps.metrics.flush();
     deps.log.info("sweep finished", { handler: "prod-sweep", ...totals, unprotected });

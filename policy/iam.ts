@@ -4,10 +4,23 @@
 import * as aws from "@pulumi/aws";
 import {
   type ReportViolation,
+  type ResourceValidation,
+  type ResourceValidationArgs,
   type ResourceValidationPolicy,
   validateResourceOfType,
 } from "@pulumi/policy";
-import { hasWildcard, isAllResources, parsePolicyDocument, type Statement } from "./iam-document";
+import { type CarriedDocument, documentsOf, isUnknown } from "./documents";
+import {
+  coversAction,
+  grantedActions,
+  hasWildcard,
+  isAllResources,
+  isServiceEndpoint,
+  parsePolicyDocument,
+  pins,
+  type Statement,
+  STRING_PINNING_OPERATORS,
+} from "./iam-document";
 import { asArray } from "./util";
 
 /**
@@ -38,45 +51,34 @@ export const RESOURCE_WILDCARD_ALLOWED_ACTIONS: ReadonlyMap<string, string> = ne
   ],
 ]);
 
-/** An IAM permission document carried by a resource, with how to name it in a message. */
-interface PermissionDocument {
-  /** "" for the resource's only document, ` of inline policy "name"` for a role's inline one. */
-  readonly where: string;
-  readonly document: unknown;
+/** The identity documents a resource carries, known ones only (see policy/documents.ts). */
+function knownIdentityDocuments(args: ResourceValidationArgs): CarriedDocument[] {
+  return documentsOf(args.type, args.props).filter(
+    (d) => d.kind === "identity" && !isUnknown(d.document),
+  );
 }
 
-function rolePolicyDocuments(role: { inlinePolicies?: { name?: string; policy?: string }[] }) {
-  return asArray(role.inlinePolicies).map((inline, index): PermissionDocument => ({
-    where: ` of inline policy "${inline.name ?? index + 1}"`,
-    document: inline.policy,
-  }));
-}
-
-/** One validation per resource type that carries permission documents. */
-function validateDocuments(
-  check: (statement: Statement, subject: string, report: (message: string) => void) => void,
-) {
-  const run = (documents: PermissionDocument[], reportViolation: ReportViolation): void => {
-    for (const { where, document } of documents) {
-      if (document === undefined || document === null || document === "") continue;
-      const statements = parsePolicyDocument(document);
-      if (statements === undefined) continue; // reported once, by iamNoWildcardActions
-      for (const statement of statements) {
-        check(statement, `${statement.label}${where}`, (message) => reportViolation(message));
+/**
+ * A validation of every statement of every identity document (aws.iam.Policy, RolePolicy,
+ * Role.inlinePolicies) a resource carries. Documents not known yet are skipped here and counted
+ * by policy-documents-known-at-preview; unparsable ones are reported once, by
+ * iam-no-wildcard-actions.
+ */
+export function validateIdentityStatements(
+  check: (
+    statement: Statement,
+    subject: string,
+    report: (message: string) => void,
+    args: ResourceValidationArgs,
+  ) => void,
+): ResourceValidation {
+  return (args, reportViolation) => {
+    for (const { where, document } of knownIdentityDocuments(args)) {
+      for (const statement of parsePolicyDocument(document) ?? []) {
+        check(statement, `${statement.label}${where}`, (message) => reportViolation(message), args);
       }
     }
   };
-  return [
-    validateResourceOfType(aws.iam.Policy, (policy, _args, report) =>
-      run([{ where: "", document: policy.policy }], report),
-    ),
-    validateResourceOfType(aws.iam.RolePolicy, (policy, _args, report) =>
-      run([{ where: "", document: policy.policy }], report),
-    ),
-    validateResourceOfType(aws.iam.Role, (role, _args, report) =>
-      run(rolePolicyDocuments(role), report),
-    ),
-  ];
 }
 
 export const iamNoWildcardActions: ResourceValidationPolicy = {
@@ -85,7 +87,7 @@ export const iamNoWildcardActions: ResourceValidationPolicy = {
     "Checks whether IAM permission documents allow wildcard actions (`*`, `service:*`, `rds:Delete*`) or use NotAction in an Allow.",
   enforcementLevel: "mandatory",
   validateResource: [
-    ...validateDocuments((statement, subject, report) => {
+    validateIdentityStatements((statement, subject, report) => {
       if (statement.effect !== "Allow") return;
       for (const action of statement.actions) {
         if (hasWildcard(action)) {
@@ -97,33 +99,22 @@ export const iamNoWildcardActions: ResourceValidationPolicy = {
       }
     }),
     // A document that does not parse cannot be checked by any IAM policy: say so once, here.
-    validateResourceOfType(aws.iam.Policy, (policy, _args, report) =>
-      reportUnparsable([{ where: "", document: policy.policy }], report),
-    ),
-    validateResourceOfType(aws.iam.RolePolicy, (policy, _args, report) =>
-      reportUnparsable([{ where: "", document: policy.policy }], report),
-    ),
-    validateResourceOfType(aws.iam.Role, (role, _args, report) =>
-      reportUnparsable(rolePolicyDocuments(role), report),
-    ),
+    (args, report) => {
+      for (const { where, document } of knownIdentityDocuments(args)) {
+        if (parsePolicyDocument(document) === undefined) {
+          report(`Policy document${where} must be a JSON IAM policy with a Statement`);
+        }
+      }
+    },
   ],
 };
-
-function reportUnparsable(documents: PermissionDocument[], report: ReportViolation): void {
-  for (const { where, document } of documents) {
-    if (document === undefined || document === null || document === "") continue;
-    if (parsePolicyDocument(document) === undefined) {
-      report(`Policy document${where} must be a JSON IAM policy with a Statement`);
-    }
-  }
-}
 
 export const iamNoResourceWildcard: ResourceValidationPolicy = {
   name: "iam-no-resource-wildcard",
   description:
     'Checks whether IAM permission documents grant actions on Resource "*" (or NotResource) other than the actions AWS does not scope by resource.',
   enforcementLevel: "mandatory",
-  validateResource: validateDocuments((statement, subject, report) => {
+  validateResource: validateIdentityStatements((statement, subject, report) => {
     if (statement.effect !== "Allow") return;
     if (statement.notResources.length > 0) {
       report(`${subject} must not use NotResource in an Allow statement`);
@@ -144,7 +135,7 @@ export const iamNoInlineAdmin: ResourceValidationPolicy = {
   description:
     'Checks whether IAM permission documents contain an administrator statement (Allow Action "*" on Resource "*").',
   enforcementLevel: "mandatory",
-  validateResource: validateDocuments((statement, subject, report) => {
+  validateResource: validateIdentityStatements((statement, subject, report) => {
     if (statement.effect !== "Allow") return;
     const everyAction =
       statement.actions.some((a) => a === "*" || a === "*:*") || statement.notActions.length > 0;
@@ -202,4 +193,116 @@ export const iamNoBroadManagedPolicies: ResourceValidationPolicy = {
       checkManagedArns(asArray(role.managedPolicyArns), report),
     ),
   ],
+};
+
+// ---------------------------------------------------------------------------------------------
+// KMS in the functions' roles. A function's role gets only what the handlers call; key
+// administration belongs to key policies and break-glass, never to code running in a Lambda
+// (issue 10: a prod admin who can change a function's code must not reach the keys through it).
+
+/**
+ * KMS actions that change a key, its policy, aliases, grants or lifecycle (KMS "Permissions
+ * reference"; the Service Authorization Reference's "Permissions management" and "Write" rows
+ * that are not cryptographic operations).
+ */
+export const KMS_ADMINISTRATION_ACTIONS = [
+  "kms:CancelKeyDeletion",
+  "kms:ConnectCustomKeyStore",
+  "kms:CreateAlias",
+  "kms:CreateCustomKeyStore",
+  "kms:CreateKey",
+  "kms:DeleteAlias",
+  "kms:DeleteCustomKeyStore",
+  "kms:DeleteImportedKeyMaterial",
+  "kms:DisableKey",
+  "kms:DisableKeyRotation",
+  "kms:DisconnectCustomKeyStore",
+  "kms:EnableKey",
+  "kms:EnableKeyRotation",
+  "kms:ImportKeyMaterial",
+  "kms:PutKeyPolicy",
+  "kms:ReplicateKey",
+  "kms:RetireGrant",
+  "kms:RevokeGrant",
+  "kms:RotateKeyOnDemand",
+  "kms:ScheduleKeyDeletion",
+  "kms:SynchronizeMultiRegionKey",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:UpdateAlias",
+  "kms:UpdateCustomKeyStore",
+  "kms:UpdateKeyDescription",
+  "kms:UpdatePrimaryRegion",
+];
+
+export const iamNoKmsAdministration: ResourceValidationPolicy = {
+  name: "iam-no-kms-administration",
+  description:
+    "Checks whether an IAM permission document (the functions' roles) allows a KMS administration action: key policy, deletion, disabling, enabling, aliases, grants revocation, tags, rotation.",
+  enforcementLevel: "mandatory",
+  validateResource: validateIdentityStatements((statement, subject, report) => {
+    const granted = grantedActions(statement, KMS_ADMINISTRATION_ACTIONS);
+    if (granted.length > 0) {
+      report(
+        `${subject} must not allow KMS administration (${granted.join(", ")}): key policies and the break-glass principal administer keys`,
+      );
+    }
+  }),
+};
+
+/** KMS actions with no resource to scope and no key to use (Service Authorization Reference). */
+const KMS_LISTING_ACTIONS = ["kms:ListAliases", "kms:ListKeys"];
+
+/** Every KMS action an Allow reaches, wildcards and NotAction included, listing ones aside. */
+function kmsActionsGranted(statement: Statement): string[] {
+  if (statement.effect !== "Allow") return [];
+  const listed = statement.actions.filter(
+    (a) =>
+      (/^kms:/i.test(a) || a === "*" || a === "*:*") &&
+      !KMS_LISTING_ACTIONS.some((l) => l.toLowerCase() === a.toLowerCase()),
+  );
+  const throughNotAction =
+    statement.notActions.length > 0 && coversAction(statement, "kms:Decrypt")
+      ? ["NotAction (every KMS action)"]
+      : [];
+  return [...listed, ...throughNotAction];
+}
+
+export const iamKmsUseThroughServices: ResourceValidationPolicy = {
+  name: "iam-kms-use-through-services",
+  description:
+    "Checks whether every IAM permission statement that allows a KMS action limits it to use through RDS or SNS (StringEquals kms:ViaService), so a function cannot decrypt or grant with a key directly.",
+  enforcementLevel: "mandatory",
+  validateResource: validateIdentityStatements((statement, subject, report) => {
+    const granted = kmsActionsGranted(statement);
+    if (granted.length === 0) return;
+    const throughServices = pins(
+      statement,
+      "kms:ViaService",
+      STRING_PINNING_OPERATORS,
+      (v) => isServiceEndpoint("rds", v) || isServiceEndpoint("sns", v),
+    );
+    if (!throughServices) {
+      report(
+        `${subject} allows ${granted.join(", ")} and must limit it to use through RDS or SNS (StringEquals kms:ViaService rds.<region>.amazonaws.com or sns.<region>.amazonaws.com)`,
+      );
+    }
+  }),
+};
+
+export const iamKmsGrantsForAwsResources: ResourceValidationPolicy = {
+  name: "iam-kms-grants-for-aws-resources",
+  description:
+    'Checks whether every IAM permission statement that allows kms:CreateGrant requires Bool kms:GrantIsForAWSResource "true": grants only for an AWS service (RDS copying a snapshot), never to a principal of the caller\'s choosing.',
+  enforcementLevel: "mandatory",
+  validateResource: validateIdentityStatements((statement, subject, report) => {
+    if (statement.effect !== "Allow" || !coversAction(statement, "kms:CreateGrant")) return;
+    if (
+      !pins(statement, "kms:GrantIsForAWSResource", ["Bool"], (v) => v.toLowerCase() === "true")
+    ) {
+      report(
+        `${subject} allows kms:CreateGrant and must require Bool kms:GrantIsForAWSResource "true"`,
+      );
+    }
+  }),
 };

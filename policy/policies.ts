@@ -4,13 +4,23 @@ import type {
   ResourceValidationPolicy,
   StackValidationPolicy,
 } from "@pulumi/policy";
+import { policyDocumentsKnownAtPreview } from "./documents";
 import {
+  iamKmsGrantsForAwsResources,
+  iamKmsUseThroughServices,
   iamNoBroadManagedPolicies,
   iamNoInlineAdmin,
+  iamNoKmsAdministration,
   iamNoResourceWildcard,
   iamNoWildcardActions,
 } from "./iam";
-import { kmsKeyDeletionWindow, kmsKeyRotationEnabled } from "./kms";
+import {
+  kmsKeyCrossAccountThroughRds,
+  kmsKeyDeletionWindow,
+  kmsKeyPolicyNoWildcards,
+  kmsKeyRotationEnabled,
+  kmsVaultKeyProtected,
+} from "./kms";
 import {
   lambdaBoundedConcurrency,
   lambdaExplicitRole,
@@ -18,8 +28,19 @@ import {
   lambdaSupportedRuntime,
   lambdaTimeout,
 } from "./lambda";
-import { snsTopicEncrypted, sqsLambdaSourceHasDlq, sqsQueueEncrypted } from "./messaging";
-import { rdsSnapshotAttributeScoped, rdsSnapshotSharing } from "./snapshots";
+import {
+  snsHandoffTopicPublishers,
+  snsSqsPolicyActionsLimited,
+  snsSqsPolicyPrincipalsNarrowed,
+  snsTopicEncrypted,
+  sqsLambdaSourceHasDlq,
+  sqsQueueEncrypted,
+} from "./messaging";
+import {
+  rdsSnapshotAttributeScoped,
+  rdsSnapshotSharing,
+  rdsSnapshotWritesManaged,
+} from "./snapshots";
 import { lambdaRolePerFunction, stackResourcesInTheirAccount } from "./stack";
 import { requiredTags } from "./tags";
 
@@ -30,12 +51,21 @@ export const allPolicies: readonly (ResourceValidationPolicy | StackValidationPo
   iamNoResourceWildcard,
   iamNoInlineAdmin,
   iamNoBroadManagedPolicies,
+  iamNoKmsAdministration,
+  iamKmsUseThroughServices,
+  iamKmsGrantsForAwsResources,
   requiredTags,
   kmsKeyRotationEnabled,
   kmsKeyDeletionWindow,
+  kmsKeyPolicyNoWildcards,
+  kmsKeyCrossAccountThroughRds,
+  kmsVaultKeyProtected,
   snsTopicEncrypted,
   sqsQueueEncrypted,
   sqsLambdaSourceHasDlq,
+  snsSqsPolicyPrincipalsNarrowed,
+  snsSqsPolicyActionsLimited,
+  snsHandoffTopicPublishers,
   lambdaExplicitRole,
   lambdaSupportedRuntime,
   lambdaTimeout,
@@ -43,8 +73,10 @@ export const allPolicies: readonly (ResourceValidationPolicy | StackValidationPo
   lambdaLogRetention,
   rdsSnapshotSharing,
   rdsSnapshotAttributeScoped,
+  rdsSnapshotWritesManaged,
   stackResourcesInTheirAccount,
   lambdaRolePerFunction,
+  policyDocumentsKnownAtPreview,
 ];
 
 /**

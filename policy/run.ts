@@ -1,15 +1,26 @@
 // Runs the pack's policies in-process over resources described by hand or recorded from a
 // program run under Pulumi mocks — what `pulumi preview --policy-pack policy` does through the
 // policy server, minus the CLI. Used by the tests and by the whole-program runner.
-import type {
-  EnforcementLevel,
-  PolicyResource,
-  ResourceValidationArgs,
-  ResourceValidationPolicy,
-  StackValidationArgs,
-  StackValidationPolicy,
+import {
+  type EnforcementLevel,
+  type PolicyResource,
+  type ResourceValidationArgs,
+  type ResourceValidationPolicy,
+  type StackValidationArgs,
+  type StackValidationPolicy,
 } from "@pulumi/policy";
 import { allPolicies } from "./policies";
+
+/**
+ * The policy server's own unknown-checking proxy and its error (exported by @pulumi/policy's
+ * index, but marked internal, so its typings are stripped).
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const proxy = require("@pulumi/policy/proxy") as {
+  unknownCheckingProxy: <T>(value: T) => T;
+  UnknownValueError: abstract new (...args: never[]) => Error;
+};
+const { unknownCheckingProxy, UnknownValueError } = proxy;
 
 export interface MockResource {
   readonly type: string;
@@ -36,6 +47,11 @@ export interface Violation {
   readonly policy: string;
   readonly level: EnforcementLevel;
   readonly message: string;
+  /**
+   * The policy threw on a value unknown during preview and checked nothing: what the policy
+   * server reports as an advisory "can't run policy … during preview".
+   */
+  readonly cantRun?: true;
 }
 
 /** `--policy-pack-config` shape: per policy an enforcement level or config properties. */
@@ -91,7 +107,7 @@ function provider(resource: MockResource): ResourceValidationArgs["provider"] {
   if (resource.provider === undefined) return undefined;
   return {
     type: resource.provider.type,
-    props: resource.provider.props,
+    props: unknownCheckingProxy(resource.provider.props),
     name: resource.provider.name ?? "provider",
     urn: resource.provider.urn ?? `urn:pulumi:mock::mock::${resource.provider.type}::provider`,
   };
@@ -109,16 +125,18 @@ export function resourceValidationArgs(
   resource: MockResource,
   config: Record<string, unknown> = {},
 ): ResourceValidationArgs {
+  // As the policy server does: reading a value unknown in a preview throws UnknownValueError.
+  const props = unknownCheckingProxy(resource.props);
   const args: ResourceValidationArgs = {
     type: resource.type,
     name: resource.name,
     urn: resource.urn,
-    props: resource.props,
+    props,
     opts: { ...NO_OPTIONS, ...(resource.parent ? { parent: resource.parent } : {}) },
     stackTags: new Map(),
     isType: (resourceClass) => isTypeOf(resource.type, resourceClass),
     asType: (resourceClass) =>
-      (isTypeOf(resource.type, resourceClass) ? resource.props : undefined) as never,
+      (isTypeOf(resource.type, resourceClass) ? props : undefined) as never,
     getConfig: <T extends object>() => config as T,
     notApplicable,
   };
@@ -133,16 +151,17 @@ export function stackValidationArgs(
 ): StackValidationArgs {
   const byUrn = new Map<string, PolicyResource>();
   const built = resources.map((r) => {
+    const props = unknownCheckingProxy(r.props);
     const resource: PolicyResource = {
       type: r.type,
       name: r.name,
       urn: r.urn,
-      props: r.props,
+      props,
       opts: { ...NO_OPTIONS, ...(r.parent ? { parent: r.parent } : {}) },
       dependencies: [],
       propertyDependencies: {},
       isType: (resourceClass) => isTypeOf(r.type, resourceClass),
-      asType: (resourceClass) => (isTypeOf(r.type, resourceClass) ? r.props : undefined) as never,
+      asType: (resourceClass) => (isTypeOf(r.type, resourceClass) ? props : undefined) as never,
     };
     const p = provider(r);
     if (p !== undefined) resource.provider = p;
@@ -168,11 +187,30 @@ export function stackValidationArgs(
   };
 }
 
-async function applicable(run: () => Promise<void> | void): Promise<void> {
+/**
+ * Runs one validation like the policy server: not-applicable is silent; a value unknown during
+ * preview makes the policy check nothing, reported as an advisory "can't run".
+ */
+async function applicable(
+  policy: AnyPolicy,
+  resource: string,
+  violations: Violation[],
+  run: () => Promise<void> | void,
+): Promise<void> {
   try {
     await run();
   } catch (e) {
-    if (!(e instanceof NotApplicableError)) throw e;
+    if (e instanceof UnknownValueError) {
+      violations.push({
+        resource,
+        policy: policy.name,
+        level: "advisory",
+        message: `can't run policy '${policy.name}' during preview: ${e.message}`,
+        cantRun: true,
+      });
+    } else if (!(e instanceof NotApplicableError)) {
+      throw e;
+    }
   }
 }
 
@@ -194,7 +232,7 @@ export async function runPolicies(
     for (const resource of resources) {
       for (const validation of validations) {
         const args = resourceValidationArgs(resource, policyConfig(policy, config));
-        await applicable(() =>
+        await applicable(policy, resource.urn, violations, () =>
           validation(args, (message) =>
             violations.push({ resource: resource.urn, policy: policy.name, level, message }),
           ),
@@ -206,7 +244,7 @@ export async function runPolicies(
     const level = enforcementLevel(policy, config);
     if (level === "disabled" || !("validateStack" in policy)) continue;
     const args = stackValidationArgs(resources, policyConfig(policy, config));
-    await applicable(() =>
+    await applicable(policy, "", violations, () =>
       policy.validateStack(args, (message, urn) =>
         violations.push({ resource: urn ?? "", policy: policy.name, level, message }),
       ),

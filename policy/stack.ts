@@ -1,9 +1,9 @@
 // Stack-wide invariants of the two-account design (DESIGN.md "Stacks and providers"): each side's
 // resources are deployed into that side's account, and each handler has a role of its own.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { ACCOUNTS_CONFIG_PROPERTIES, programAccounts } from "./accounts";
 import {
   asArray,
-  configWithDefaults,
   decodeJson,
   isRecord,
   knownString,
@@ -26,47 +26,43 @@ export function sideOf(urn: string): Side | undefined {
   return undefined;
 }
 
-export interface AccountsConfig {
-  prodAccountId?: string;
-  failsafeAccountId?: string;
-}
-
-const accountId = { type: "string" as const, pattern: "^[0-9]{12}$" };
-
 export const stackResourcesInTheirAccount: StackValidationPolicy = {
   name: "stack-resources-in-their-account",
   description:
-    "Checks whether every AWS resource of the save side is deployed into the failsafe account and every one of the copy side into the prod account, through its aws.Provider.",
+    "Checks whether every AWS resource of the save side is deployed into the failsafe account and every one of the copy side into a prod account, through its aws.Provider.",
   enforcementLevel: "mandatory",
-  configSchema: {
-    properties: {
-      prodAccountId: { ...accountId, description: "The prod AWS account id (copy side)." },
-      failsafeAccountId: { ...accountId, description: "The failsafe AWS account id (save side)." },
-    },
-  },
+  configSchema: { properties: ACCOUNTS_CONFIG_PROPERTIES },
   validateStack: (args, reportViolation) => {
-    const config = configWithDefaults<AccountsConfig>(args, {});
-    const expected: Record<Side, { key: keyof AccountsConfig; account?: string; label: string }> = {
-      save: { key: "failsafeAccountId", account: config.failsafeAccountId, label: "failsafe" },
-      copy: { key: "prodAccountId", account: config.prodAccountId, label: "prod" },
+    const accounts = programAccounts(args);
+    const expected: Record<Side, { key: string; accounts: readonly string[]; label: string }> = {
+      save: {
+        key: "failsafeAccountId",
+        accounts: accounts.failsafe === undefined ? [] : [accounts.failsafe],
+        label: "the failsafe account",
+      },
+      copy: {
+        key: "prodAccountIds",
+        accounts: accounts.prod,
+        label: accounts.prod.length === 1 ? "the prod account" : "one of the prod accounts",
+      },
     };
     const unsetReported = new Set<Side>();
     for (const resource of args.resources) {
       if (!resource.type.startsWith("aws:")) continue;
       const side = sideOf(resource.urn);
       if (side === undefined) continue;
-      const { key, account, label } = expected[side];
-      if (account === undefined || account === "") {
+      const { key, accounts: allowed, label } = expected[side];
+      if (allowed.length === 0) {
         if (!unsetReported.has(side)) {
           unsetReported.add(side);
           reportViolation(`Policy config ${key} must be set to check the ${side} side's account`);
         }
         continue;
       }
-      const problem = providerAccountProblem(resource, account);
+      const problem = providerAccountProblem(resource, allowed);
       if (problem !== undefined) {
         reportViolation(
-          `Resource of the ${side} side must be deployed into the ${label} account ${account} (${problem})`,
+          `Resource of the ${side} side must be deployed into ${label} ${allowed.join(", ")} (${problem})`,
           resource.urn,
         );
       }
@@ -74,10 +70,13 @@ export const stackResourcesInTheirAccount: StackValidationPolicy = {
   },
 };
 
-/** Why `resource`'s provider does not pin it to `account`, or undefined when it does. */
+/**
+ * Why `resource`'s provider does not pin it to one of `accounts` (exactly one allowed account, and
+ * roles assumed in that account), or undefined when it does.
+ */
 export function providerAccountProblem(
   resource: Pick<PolicyResource, "provider">,
-  account: string,
+  accounts: readonly string[],
 ): string | undefined {
   const provider = resource.provider;
   if (provider === undefined) return "it has no explicit aws.Provider";
@@ -87,7 +86,8 @@ export function providerAccountProblem(
   if (allowed.length === 0) {
     return `its provider "${provider.name}" sets no allowedAccountIds`;
   }
-  if (allowed.length !== 1 || allowed[0] !== account) {
+  const account = allowed[0]!;
+  if (allowed.length !== 1 || !accounts.includes(account)) {
     return `its provider "${provider.name}" allows ${allowed.join(", ")}`;
   }
   const rolesRaw = readKnown(() => provider.props["assumeRoles"] as unknown);

@@ -108,3 +108,40 @@ export function knownString(resource: PolicyResource, key: string): string | und
   const value = readKnown(() => resource.props[key] as unknown);
   return typeof value === "string" && value !== "" ? value : undefined;
 }
+
+/** The sentinels the engine sends for values not known yet (@pulumi/policy proxy.ts). */
+const UNKNOWN_SENTINELS: ReadonlySet<unknown> = new Set([
+  "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
+  "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+  "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+  "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+  "030794c1-ac77-496b-92df-f27374a8bd58",
+  "e48ece36-62e2-4504-bad9-02848725956a",
+  "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+]);
+
+/**
+ * A plain deep copy of the value `read` returns, or UNKNOWN when any part of it is not known yet.
+ * Reads every nested property through the unknown-checking proxy (and recognises the raw
+ * sentinels too, for values not behind the proxy), so a policy that checks a whole document
+ * either sees all of it or knows it cannot.
+ */
+export function knownDeep(read: () => unknown): unknown {
+  const copy = (value: unknown): unknown => {
+    if (UNKNOWN_SENTINELS.has(value)) throw new KnownDeepUnknown();
+    if (Array.isArray(value)) return (value as unknown[]).map(copy);
+    if (isRecord(value)) {
+      return Object.fromEntries(Object.keys(value).map((key) => [key, copy(value[key])]));
+    }
+    return value;
+  };
+  try {
+    const value = readKnown(read);
+    return value === UNKNOWN ? UNKNOWN : readKnown(() => copy(value));
+  } catch (e) {
+    if (e instanceof KnownDeepUnknown) return UNKNOWN;
+    throw e;
+  }
+}
+
+class KnownDeepUnknown extends Error {}

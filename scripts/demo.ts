@@ -12,6 +12,7 @@ import { startEmulator, type RunningEmulator } from "../test/support/emulator-pr
 import { PipelineSim } from "../test/support/pipeline-sim";
 import { protection, sourceKeyOf, type Source } from "../test/support/protection";
 import { createWorld, type Encryption } from "../test/support/world";
+import { statusStep } from "./demo-ops";
 
 interface Database extends Source {
   readonly tagged: boolean;
@@ -148,6 +149,7 @@ async function main(): Promise<number> {
       ["failed", "rejected"].includes(String(d.decision)),
     );
     for (const w of warnings) say(`  ${w.stage}: ${String(w.decision)} ${String(w.reason)}`);
+    await statusStep(world, code, say); // the operator's view: npx rds-failsafe status (demo-ops.ts)
     if (!(await twoProdAccountsDemo(say, table))) return 1; // scripts/demo-org.ts
     return unprotected > 0 || timedOut ? 1 : 0;
   } finally {

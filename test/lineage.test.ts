@@ -1,9 +1,5 @@
 import { strict as assert } from "node:assert";
-import {
-  CreateDBInstanceCommand,
-  DeleteDBInstanceCommand,
-  ModifyDBInstanceCommand,
-} from "@aws-sdk/client-rds";
+import { DeleteDBInstanceCommand, ModifyDBInstanceCommand } from "@aws-sdk/client-rds";
 import { lineageStates } from "../handlers/lineage";
 import type { SnapshotInfo } from "../handlers/rds";
 import { TAG } from "../handlers/tags";
@@ -47,18 +43,7 @@ describe("lineages (emulator)", function () {
         DeleteAutomatedBackups: true,
       }),
     );
-    await world.prod.rds.send(
-      new CreateDBInstanceCommand({
-        DBInstanceIdentifier: id,
-        Engine: "postgres",
-        DBInstanceClass: "db.t3.micro",
-        AllocatedStorage: 20,
-        MasterUsername: "app",
-        MasterUserPassword: "not-a-secret-1",
-        BackupRetentionPeriod: 7,
-        Tags: [{ Key: "Failsafe", Value: "True" }],
-      }),
-    );
+    await world.createInstance(id, { tagged: true });
   }
 
   beforeEach(async () => {

@@ -78,7 +78,13 @@ happens for a snapshot shared from another account (the pages are cited at the c
    is the wall clock plus S, so a test that moves the handlers' clock days ahead sees copies,
    snapshots and databases created "now" in that simulated time.
 
-11. Cross-region copies inside one account (``CopyDBSnapshot`` / ``CopyDBClusterSnapshot`` called
+11. ``DescribeAccountAttributes`` (moto: not implemented): the account's RDS quotas as the API
+   reference documents them (API_AccountQuota): ``ManualSnapshots`` / ``ManualClusterSnapshots``
+   with ``Used`` = the caller's manual DB (cluster) snapshots in the region -- the count 7.
+   checks -- and ``Max`` = the ``manualSnapshotQuota`` knob, else AWS's default of 100;
+   ``DBInstances`` / ``DBClusters`` with their counts and AWS's default of 40.
+
+12. Cross-region copies inside one account (``CopyDBSnapshot`` / ``CopyDBClusterSnapshot`` called
    in one region with the ARN of a snapshot of the caller's account in another region: the DR
    region's copy). moto found the source and copied it, but kept the *source region's* key on an
    encrypted copy made without ``KmsKeyId``, reported no ``SourceRegion`` /
@@ -96,7 +102,7 @@ happens for a snapshot shared from another account (the pages are cited at the c
    partitions ignore ``PreSignedUrl``, as AWS does. The copy reports ``SourceRegion`` and the
    source ARN.
 
-12. ``DescribeDBSnapshots`` / ``DescribeDBClusterSnapshots`` in pages: at most ``MaxRecords``
+13. ``DescribeDBSnapshots`` / ``DescribeDBClusterSnapshots`` in pages: at most ``MaxRecords``
    (default 100; 20 to 100, else ``InvalidParameterValue``) per answer, with a ``Marker`` for the
    next page, as the API reference documents and moto already does for ``DescribeDBInstances``.
    moto answered every snapshot in one page, so a sweep's listing cost (pages of 100) was not
@@ -415,7 +421,7 @@ def _apply_limits() -> None:
     RDSBackend.create_db_cluster_snapshot = limited_create_db_cluster_snapshot
 
 
-# 11. cross-region copies inside one account
+# 12. cross-region copies inside one account
 _COPY_OPERATIONS = {
     DBSnapshot: ("CopyDBSnapshot", "SourceDBSnapshotIdentifier", "source_db_snapshot_identifier"),
     DBClusterSnapshot: (
@@ -474,7 +480,7 @@ def _apply_cross_region() -> None:
         return parts[3]
 
     def check(backend, resource_type, store, source_id, target_id, kms_key_id, presigned):
-        """The source region of a cross-region copy, after AWS's checks; None otherwise."""
+        """12. The source region of a cross-region copy, after AWS's checks; None otherwise."""
         source_region = source_region_of(backend, source_id)
         if source_region is None or target_id in store:
             return None  # same region, or moto's AlreadyExists answer first
@@ -543,7 +549,7 @@ def _apply_cross_region() -> None:
 
 
 def _page(found: list, params: dict) -> tuple[list, str | None]:
-    """12. One page of a listing and the Marker of the next, if any.
+    """13. One page of a listing and the Marker of the next, if any.
 
     https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBSnapshots.html
     MaxRecords: "Default: 100. Constraints: Minimum 20, maximum 100." (the same for
@@ -700,7 +706,7 @@ def apply() -> None:
         except (AttributeError, TypeError):  # moto's alias lookup returned None
             raise KMSKeyNotAccessibleFault(kms_key_id) from None
 
-    # 4. (and 12.: in pages, as DescribeDBInstances already is in moto)
+    # 4. (and 13.: in pages, as DescribeDBInstances already is in moto)
     def describe_db_snapshots(self):
         found = _describe(self, DBSnapshot, "DBInstanceIdentifier", "DBSnapshotIdentifier")
         page, marker = _page(found, self.params)
@@ -722,3 +728,36 @@ def apply() -> None:
     _apply_limits()
     _apply_resource_ids()
     _apply_cross_region()
+    _apply_account_attributes()
+
+
+# 11. https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeAccountAttributes.html
+# and API_AccountQuota.html: "ManualSnapshots - The number of manual DB instance snapshots per
+# account. The used value is the count of the manual DB instance snapshots in the account."
+# Defaults from the RDS user guide, "Quotas in Amazon RDS" (40 DB instances, 40 DB clusters,
+# 100 manual DB instance snapshots, 100 manual DB cluster snapshots).
+_DEFAULT_QUOTAS = {"DBInstances": 40, "DBClusters": 40}
+_DEFAULT_MANUAL_SNAPSHOT_QUOTA = 100
+
+
+def _account_quotas(backend: RDSBackend) -> list[dict]:
+    manual_max = int(_LIMITS.get("manualSnapshotQuota") or _DEFAULT_MANUAL_SNAPSHOT_QUOTA)
+
+    def manual(store: dict) -> int:
+        return sum(1 for s in list(store.values()) if s.snapshot_type == "manual")
+
+    used = {
+        "DBInstances": len(backend.databases),
+        "DBClusters": len(backend.clusters),
+        "ManualSnapshots": manual(backend.database_snapshots),
+        "ManualClusterSnapshots": manual(backend.cluster_snapshots),
+    }
+    maxima = {**_DEFAULT_QUOTAS, "ManualSnapshots": manual_max, "ManualClusterSnapshots": manual_max}
+    return [{"AccountQuotaName": k, "Used": v, "Max": maxima[k]} for k, v in used.items()]
+
+
+def _apply_account_attributes() -> None:
+    def describe_account_attributes(self):
+        return ActionResult({"AccountQuotas": _account_quotas(self.backend)})
+
+    RDSResponse.describe_account_attributes = describe_account_attributes

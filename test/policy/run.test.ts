@@ -162,7 +162,7 @@ describe("policy/run: runPolicies", () => {
         resource: "",
         policy: "stack-resources-in-their-account",
         level: "mandatory",
-        message: "Policy config prodAccountId must be set to check the copy side's account",
+        message: "Policy config prodAccountIds must be set to check the copy side's account",
       },
     ]);
   });

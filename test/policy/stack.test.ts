@@ -131,6 +131,35 @@ const accountCases: {
       { message: "Policy config failsafeAccountId must be set to check the save side's account" },
     ],
   },
+  {
+    name: "compliant: a copy side in the second of several prod accounts (prodAccountIds)",
+    resources: [
+      resource(QUEUE, "copy", {}, { parents: COPY, provider: provider("prod-2", "333333333333") }),
+    ],
+    config: { prodAccountIds: [PROD, "333333333333"], failsafeAccountId: FAILSAFE },
+    expected: [],
+  },
+  {
+    name: "a copy side in an account none of prodAccountIds names",
+    resources: [
+      resource(QUEUE, "copy", {}, { parents: COPY, provider: provider("other", "999999999999") }),
+    ],
+    config: { prodAccountIds: [PROD, "333333333333"], failsafeAccountId: FAILSAFE },
+    expected: [
+      {
+        message: `Resource of the copy side must be deployed into one of the prod accounts ${PROD}, 333333333333 (its provider "other" allows 999999999999)`,
+        urn: urn(QUEUE, "copy", COPY),
+      },
+    ],
+  },
+  {
+    name: "no prod account configured",
+    resources: [resource(QUEUE, "copy", {}, { parents: COPY, provider: prodProvider })],
+    config: { failsafeAccountId: FAILSAFE, prodAccountIds: [] },
+    expected: [
+      { message: "Policy config prodAccountIds must be set to check the copy side's account" },
+    ],
+  },
 ];
 
 const ROLE_ARN = (name: string) => `arn:aws:iam::${PROD}:role/${name}`;

@@ -2,17 +2,23 @@
  * Evaluates the Pulumi program under mocks, in its own process (Pulumi config must be in place
  * before the program first touches @pulumi/pulumi, so each stack mode needs a fresh process).
  *
- *   ts-node test/program/evaluate.ts '<config json>' <outDir> [stack]
+ *   ts-node test/program/evaluate.ts '<config json>' <outDir> [stack] [update|preview]
  *
- * Writes <outDir>/resources.json (every resource: type, name, parent type, provider, inputs),
- * <outDir>/outputs.json, and each CallbackFunction's archive under <outDir>/archives/<function>/.
- * Mocks answer like AWS would for the values the program reads back (ARNs, URLs, ids), in the
- * account of the resource's provider.
+ * Writes <outDir>/resources.json (every resource: type, name, parent type, provider, inputs, and
+ * the dependencies Pulumi recorded for it), <outDir>/outputs.json, and each CallbackFunction's
+ * archive under <outDir>/archives/<function>/. Mocks answer like AWS would for the values the
+ * program reads back (ARNs, URLs, ids), in the account of the resource's provider.
+ *
+ * `preview` runs the program as `pulumi preview` of a new stack does: every value a provider
+ * computes (ids, ARNs, URLs, key ids) is unknown, so is every input built from one. Unknown
+ * values are recorded as Pulumi's unknown sentinel, the value the engine hands a policy pack.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-const [configJson = "{}", outDir = "bin/evaluate", stack = "test"] = process.argv.slice(2);
+const [configJson = "{}", outDir = "bin/evaluate", stack = "test", phase = "update"] =
+  process.argv.slice(2);
+const preview = phase === "preview";
 const started = Date.now();
 const config = JSON.parse(configJson) as Record<string, string>;
 process.env.PULUMI_CONFIG = JSON.stringify(
@@ -26,6 +32,9 @@ import pulumi = require("@pulumi/pulumi");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import partitions = require("../../handlers/partition");
 
+/** What the engine sends a policy pack for a value not known yet (rpc.ts unknownValue). */
+const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 interface Recorded {
   type: string;
   name: string;
@@ -37,6 +46,9 @@ interface Recorded {
   provider?: string;
   inputs: Record<string, unknown>;
   state: Record<string, unknown>;
+  /** URNs this resource depends on, and per input property the URNs its value came from. */
+  dependencies?: string[];
+  propertyDependencies?: Record<string, string[]>;
 }
 
 const resources: Recorded[] = [];
@@ -102,9 +114,57 @@ function synthesize(
       return { id: state.id as string, state };
     }
     default:
-      state.arn = `arn:${p}:mock:${region}:${account}:${physical}`;
+      // An input named arn (a TopicPolicy's topic) is the resource's arn output too.
+      if (!("arn" in inputs)) state.arn = `arn:${p}:mock:${region}:${account}:${physical}`;
+  }
+  if (preview) {
+    // A create in a preview: the provider answers the inputs; what it computes is unknown.
+    const planned: Record<string, unknown> = { ...inputs };
+    for (const key of Object.keys(state)) {
+      if (!(key in inputs)) planned[key] = UNKNOWN_SENTINEL;
+    }
+    return { id: undefined, state: planned };
   }
   return { id: type === "aws:iam/role:Role" ? physical : id, state };
+}
+
+/**
+ * The dependencies Pulumi sends with each registration (what the engine gives a stack policy as
+ * `dependencies`/`propertyDependencies`), keyed by type and name. The mock monitor's URNs name
+ * only the immediate parent's type; they are mapped to full URNs once every parent is known.
+ */
+const requested = new Map<string, { dependencies: string[]; properties: Map<string, string[]> }>();
+function recordDependencies(): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource: (req: RegisterRequest, callback: unknown) => unknown;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    const properties = new Map<string, string[]>();
+    req
+      .getPropertydependenciesMap()
+      .forEach((deps, key) => properties.set(key, deps.getUrnsList()));
+    requested.set(`${req.getType()}::${req.getName()}`, {
+      dependencies: req.getDependenciesList(),
+      properties,
+    });
+    return register(req, callback);
+  };
+}
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): {
+    forEach(f: (deps: { getUrnsList(): string[] }, key: string) => void): void;
+  };
+}
+
+/** A mock monitor URN (`…::<parent type>$<type>::<name>`) as the full URN urnOf builds. */
+function fullUrn(mockUrn: string): string {
+  const parts = mockUrn.split("::");
+  const type = parts[2]?.split("$").pop() ?? "";
+  return urnOf(type, parts.slice(3).join("::"));
 }
 
 void pulumi.runtime.setMocks(
@@ -152,8 +212,9 @@ void pulumi.runtime.setMocks(
   },
   "rds-failsafe",
   stack,
-  false,
+  preview,
 );
+recordDependencies();
 
 function parentUrn(type: string, name: string): string | undefined {
   const p = parents.get(`${type}::${name}`);
@@ -200,7 +261,20 @@ async function main(): Promise<void> {
     if (r.type === "aws:lambda/function:Function") {
       await writeArchive(r.inputs.code, path.join(outDir, "archives", String(r.inputs.name)));
     }
-    plain.push({ ...r, inputs: await plainValue(r.inputs), state: await plainValue(r.state) });
+    const deps = requested.get(`${r.type}::${r.name}`);
+    plain.push({
+      ...r,
+      inputs: await plainValue(r.inputs),
+      state: await plainValue(r.state),
+      ...(deps
+        ? {
+            dependencies: deps.dependencies.map(fullUrn),
+            propertyDependencies: Object.fromEntries(
+              [...deps.properties].map(([k, urns]) => [k, urns.map(fullUrn)]),
+            ),
+          }
+        : {}),
+    });
   }
   fs.writeFileSync(path.join(outDir, "resources.json"), JSON.stringify(plain, null, 2));
   fs.writeFileSync(path.join(outDir, "outputs.json"), JSON.stringify(outputs, null, 2));
@@ -212,6 +286,9 @@ async function main(): Promise<void> {
 
 async function resolve(value: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
+    // In a preview an unknown output never calls apply's callback.
+    const known = await (value as unknown as { isKnown: Promise<boolean> }).isKnown;
+    if (!known) return UNKNOWN_SENTINEL;
     return resolve(await new Promise((r) => value.apply((v) => r(v))));
   }
   if (Array.isArray(value)) {
@@ -231,6 +308,9 @@ function isAsset(value: unknown): boolean {
 
 /** Inputs as JSON: assets become a marker (the archive is written separately). */
 async function plainValue(value: unknown): Promise<unknown> {
+  if (pulumi.isUnknown(value)) {
+    return UNKNOWN_SENTINEL;
+  }
   if (isAsset(value)) {
     return "<asset>";
   }

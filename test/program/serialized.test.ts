@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import { useDeployedCode } from "../support/deployed";
 import type { LambdaProcess } from "../support/lambda-runtime";
+import { LAMBDA_NODE_MAJOR } from "../support/node22";
 import { createWorld, type World } from "../support/world";
 import { baseConfig, evaluateProgram, type Evaluation } from "./support";
 
@@ -70,6 +71,14 @@ describe("deployed Lambda code (serialized archives) on the emulator", function 
       );
     }
     assert.deepEqual(failures(), []);
+    // On the Lambda runtime's Node major (nodejs22.x), not the Node that runs the tests.
+    const versions = Object.values(functions).flatMap((f) => f.nodeVersion ?? []);
+    assert.ok(versions.length > 0);
+    assert.deepEqual(
+      versions.filter((v) => !v.startsWith(`v${LAMBDA_NODE_MAJOR}.`)),
+      [],
+      "Node 22 missing? bash test/node22/setup.sh",
+    );
     // The deployed code logs structured decisions (Powertools, JSON) with the Lambda's name.
     const copy = functions["rds-failsafe-copy"]?.decisions() ?? [];
     assert.equal(copy.filter((d) => d.decision === "copied").length, 2);

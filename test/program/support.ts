@@ -14,6 +14,9 @@ export interface ResourceRecord {
   readonly inputs: Record<string, unknown>;
   /** What the mocks answered: the inputs plus ARNs, URLs and ids as AWS would. */
   readonly state: Record<string, unknown>;
+  /** URNs of the resources it depends on, and per input property those its value came from. */
+  readonly dependencies?: string[];
+  readonly propertyDependencies?: Record<string, string[]>;
 }
 
 export interface Evaluation {
@@ -46,6 +49,14 @@ export function baseConfig(sides: "copy" | "save" | "both"): Record<string, stri
 const ROOT = path.resolve(__dirname, "..", "..");
 const cache = new Map<string, Evaluation>();
 
+export interface EvaluateOptions {
+  /**
+   * Run as `pulumi preview` of a new stack: values providers compute (ids, ARNs, URLs) and every
+   * input built from them are unknown (Pulumi's unknown sentinel in the record).
+   */
+  readonly preview?: boolean;
+}
+
 /**
  * Runs the program under mocks in a child process (test/program/evaluate.ts) and reads back what it
  * registered. Throws with the program's stderr when it fails (e.g. a config error).
@@ -53,8 +64,10 @@ const cache = new Map<string, Evaluation>();
 export function evaluateProgram(
   config: Record<string, string>,
   stackOutputs: Record<string, unknown> = {},
+  options: EvaluateOptions = {},
 ): Evaluation {
-  const key = JSON.stringify([config, stackOutputs]);
+  const preview = options.preview === true;
+  const key = JSON.stringify([config, stackOutputs, preview]);
   const cached = cache.get(key);
   if (cached) {
     return cached;
@@ -68,6 +81,8 @@ export function evaluateProgram(
       path.join(ROOT, "test", "program", "evaluate.ts"),
       JSON.stringify(config),
       outDir,
+      "test",
+      preview ? "preview" : "update",
     ],
     {
       cwd: ROOT,
@@ -153,7 +168,8 @@ export const asArray = <T>(v: T | T[] | undefined): T[] =>
 
 /**
  * The recorded resources as the policy pack sees them in `pulumi preview`: props are the mocked
- * outputs (inputs plus ARNs), each with its provider's inputs and its parent's URN. Component
+ * outputs (inputs plus ARNs; in a preview evaluation, unknown sentinels for what is not known),
+ * each with its provider's inputs, its parent's URN and its recorded dependencies. Component
  * resources are included (stack policies read the parent chain), providers are not resources here.
  */
 export function policyResources(e: Evaluation): MockResource[] {
@@ -168,6 +184,8 @@ export function policyResources(e: Evaluation): MockResource[] {
         urn: r.urn,
         props: r.state,
         ...(r.parent ? { parent: r.parent } : {}),
+        ...(r.dependencies ? { dependencies: r.dependencies } : {}),
+        ...(r.propertyDependencies ? { propertyDependencies: r.propertyDependencies } : {}),
         ...(provider
           ? {
               provider: {

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { lambdaExecPath } from "./node22";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -72,7 +73,9 @@ export class LambdaProcess {
     env: Record<string, string>,
     runtimeModules: string,
   ) {
+    // On the Lambda runtime's Node major (nodejs22.x), not the Node that runs the tests.
     this.child = fork(path.join(__dirname, "lambda-worker.js"), [archiveDir], {
+      execPath: lambdaExecPath(),
       cwd: archiveDir,
       env: {
         PATH: process.env.PATH ?? "",
@@ -121,7 +124,9 @@ export class LambdaProcess {
         error?: string;
         durationMs?: number;
         initMs?: number;
+        nodeVersion?: string;
       }) => {
+        this.nodeVersion ??= m.nodeVersion;
         if (m.durationMs !== undefined) {
           this.lastDurationMs = m.durationMs;
         }
@@ -160,6 +165,8 @@ export class LambdaProcess {
   lastDurationMs: number | undefined;
   /** The init phase (cold start): loading __index.js and running the callback factory. */
   initMs: number | undefined;
+  /** The Node version the function ran on (`process.version` in its process), once invoked. */
+  nodeVersion: string | undefined;
 
   invoke<T>(event: unknown): Promise<T> {
     const id = (this.next += 1);

@@ -50,7 +50,13 @@ process.on("message", async ({ id, event }) => {
     const started = performance.now();
     const result = await handler(event, context);
     const durationMs = performance.now() - started;
-    done(id, { id, result: result === undefined ? null : result, durationMs, initMs });
+    done(id, {
+      id,
+      result: result === undefined ? null : result,
+      durationMs,
+      initMs,
+      nodeVersion: process.version,
+    });
   } catch (err) {
     done(id, { id, error: String((err && err.stack) || err) });
   }
