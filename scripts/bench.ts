@@ -85,7 +85,7 @@ async function createDatabases(world: World, n: number) {
     );
   }
   const automated: { kind: "instance"; id: string }[] = [];
-  // RDS answers at most 100 per page (emulator extension 12).
+  // RDS answers at most 100 per page (emulator extension 13).
   for await (const page of paginateDescribeDBSnapshots(
     { client: world.prod.rds },
     { SnapshotType: "automated" },

@@ -22,7 +22,7 @@ const LINEAGE_TAGS = [
 ];
 
 /**
- * The DR region on the emulator (extension 11: cross-region copies inside one account): every
+ * The DR region on the emulator (extension 12: cross-region copies inside one account): every
  * failsafe copy is copied to the DR region under its own vault key, the sweep makes what events
  * missed, DR retention follows the primary rules per lineage, and a lineage without a fresh DR
  * copy is a DR RPO breach, told once.

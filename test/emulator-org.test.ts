@@ -1,4 +1,4 @@
-// Proves extensions 11 and 12 (test/emulator/extensions.py): copies across regions inside one
+// Proves extensions 12 and 13 (test/emulator/extensions.py): copies across regions inside one
 // account, and snapshot listings in pages, behave as the RDS API reference and user guide describe
 // them. Fails against a stock moto server
 // (MOTO_ENDPOINT=http://127.0.0.1:<port> npx mocha test/emulator-org.test.ts).
@@ -92,7 +92,7 @@ async function sources(region: string, destination: string, encrypted = true) {
   };
 }
 
-describe("emulator extension 11: cross-region copies inside one account", function () {
+describe("emulator extension 12: cross-region copies inside one account", function () {
   this.timeout(60_000);
   beforeEach(resetEmulator);
 
@@ -231,7 +231,7 @@ describe("emulator extension 11: cross-region copies inside one account", functi
   });
 });
 
-describe("emulator extension 12: snapshot listings in pages", function () {
+describe("emulator extension 13: snapshot listings in pages", function () {
   this.timeout(60_000);
   beforeEach(resetEmulator);
 

@@ -245,7 +245,7 @@ export async function createWorld(options: WorldOptions = {}) {
     async inventory(): Promise<string[]> {
       const ids: string[] = [];
       for (const account of [prod, failsafe]) {
-        // Every page (RDS answers at most 100 per call: emulator extension 12).
+        // Every page (RDS answers at most 100 per call: emulator extension 13).
         for await (const page of paginateDescribeDBSnapshots({ client: account.rds }, {})) {
           ids.push(
             ...(page.DBSnapshots ?? []).map(
