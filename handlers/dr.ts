@@ -74,31 +74,39 @@ function inDrRegion(deps: FailsafeDeps, dr: DrTarget): FailsafeDeps {
  */
 export function drCopyHandler(deps: FailsafeDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
   return (event) =>
-    processQueue(event, "dr-copy", deps.log, async (body) => {
-      const dr = drTarget(deps);
-      if (!dr) {
-        throw new Rejection("no DR region is configured (settings drRegion)");
-      }
-      const { snapshot } = parseRdsSnapshotEvent(body, {
-        eventIds: COPY_READY_EVENTS,
-        account: deps.settings.failsafeAccountId,
-        region: deps.settings.region,
-      });
-      if (!isManagedSnapshotId(snapshot.kind, snapshot.id)) {
-        return {
-          decision: "skipped",
-          reason: `${snapshot.kind} snapshot ${snapshot.id} is not managed by rds-failsafe`,
-          snapshotId: snapshot.id,
-        };
-      }
-      const copy = await snapshots(deps).describeSnapshot(snapshot.kind, snapshot.id);
-      if (!copy || !lineageOf(copy)) {
-        throw new Rejection(
-          `${snapshot.kind} snapshot ${snapshot.id} is gone or has no failsafe lineage tags`,
-        );
-      }
-      return copyToDr(dr, copy);
-    });
+    processQueue(
+      event,
+      "dr-copy",
+      deps.log,
+      async (body) => {
+        const dr = drTarget(deps);
+        if (!dr) {
+          throw new Rejection("no DR region is configured (settings drRegion)");
+        }
+        const { snapshot } = parseRdsSnapshotEvent(body, {
+          eventIds: COPY_READY_EVENTS,
+          account: deps.settings.failsafeAccountId,
+          region: deps.settings.region,
+        });
+        if (!isManagedSnapshotId(snapshot.kind, snapshot.id)) {
+          return {
+            decision: "skipped",
+            reason: `${snapshot.kind} snapshot ${snapshot.id} is not managed by rds-failsafe`,
+            snapshotId: snapshot.id,
+          };
+        }
+        const copy = await snapshots(deps).describeSnapshot(snapshot.kind, snapshot.id);
+        if (!copy || !lineageOf(copy)) {
+          throw new Rejection(
+            `${snapshot.kind} snapshot ${snapshot.id} is gone or has no failsafe lineage tags`,
+          );
+        }
+        return copyToDr(dr, copy);
+      },
+      undefined,
+      // 20 copies in progress per destination region and account (handlers/sqs.ts).
+      { deferAfterCopyLimit: true },
+    );
 }
 
 /**
