@@ -97,6 +97,18 @@ const save =
           : undefined,
         permissionsBoundaryArn: boundaryIn(config.failsafeAccountId),
         deployRoleArn: config.failsafeRoleArn,
+        // The DR region: a second provider of the failsafe account, in that region.
+        dr: config.drRegion
+          ? {
+              region: config.drRegion,
+              provider: accountProvider("failsafe-dr", {
+                accountId: config.failsafeAccountId,
+                roleArn: config.failsafeRoleArn,
+                region: config.drRegion,
+                tags: { ...tags, Side: "save" },
+              }),
+            }
+          : undefined,
       })
     : undefined;
 
@@ -187,6 +199,7 @@ const orgGuard =
 export const sides = config.sides;
 export const handoffTopicArn = save?.handoffTopicArn;
 export const vaultKeyArn = save?.vaultKeyArn;
+export const drVaultKeyArn = save?.drVaultKeyArn;
 export const transitKeyArn = copy?.transitKeyArn;
 export const opsTopicArns = { copy: copy?.opsTopicArn, save: save?.opsTopicArn };
 export const queueUrls = { copy: copy?.queueUrls, save: save?.queueUrls };

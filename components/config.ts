@@ -7,6 +7,8 @@ import { ORG_POLICY_MAX_CHARACTERS, orgGuardScp, policyContent } from "./org-pol
  */
 import { partitionOf } from "../handlers/partition";
 import { NAMES } from "./names";
+import { drRegionProblem } from "../handlers/settings";
+import { orgScaleProblems } from "./org-limits";
 import { checkSchedule } from "./schedule";
 
 export const PROJECT = "rds-failsafe";
@@ -91,6 +93,8 @@ export interface StackConfig {
   readonly deployEnvironment: string;
   /** Bootstrap: principals of the account (e.g. an SSO admin role) that may assume both roles. */
   readonly trustedPrincipalArns: readonly string[];
+  /** Optional DR region of the save side: every failsafe copy is copied there too. */
+  readonly drRegion?: string;
   // --- operations (components/quota-check.ts) ---
   /** The accounts' manual-snapshot quota per kind and region (RDS default 100), for the check. */
   readonly snapshotQuota: number;
@@ -141,6 +145,7 @@ export const CONFIG_KEYS = [
   "githubOidcProviderArn",
   "deployEnvironment",
   "trustedPrincipalArns",
+  "drRegion",
   "snapshotQuota",
   "expectedSources",
 ] as const satisfies readonly (keyof StackConfig)[];
@@ -540,24 +545,25 @@ export function parseStackConfig(raw: RawConfig, present: readonly string[] = []
         "<the management account id>",
       );
     }
-    const roleMatch = /^arn:aws[a-z-]*:iam::(\d{12}):role\/.+$/.exec(managementRoleArn ?? "");
+    const roleMatch = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/.+$/.exec(managementRoleArn ?? "");
+    const mgmtRole = `arn:${partitionOf(region)}:iam::${mgmt}:role/rds-failsafe-org-guard`;
     if (managementRoleArn === undefined) {
-      bad(
-        "managementRoleArn",
-        "is required when orgGuard is true",
-        `arn:aws:iam::${mgmt}:role/rds-failsafe-org-guard`,
-      );
+      bad("managementRoleArn", "is required when orgGuard is true", mgmtRole);
     } else if (!roleMatch) {
+      bad("managementRoleArn", "must be an IAM role ARN", mgmtRole);
+    } else if (managementAccountId !== undefined && roleMatch[2] !== managementAccountId) {
       bad(
         "managementRoleArn",
-        "must be an IAM role ARN",
-        `arn:aws:iam::${mgmt}:role/rds-failsafe-org-guard`,
+        `is in account ${roleMatch[2] ?? "?"}, but must be in ${managementAccountId}`,
+        mgmtRole,
       );
-    } else if (managementAccountId !== undefined && roleMatch[1] !== managementAccountId) {
+    } else if (regionOk && roleMatch[1] !== partitionOf(region)) {
+      // The management provider assumes it in the stacks' partition: a role ARN of another
+      // partition names nothing there.
       bad(
         "managementRoleArn",
-        `is in account ${roleMatch[1] ?? "?"}, but must be in ${managementAccountId}`,
-        `arn:aws:iam::${mgmt}:role/rds-failsafe-org-guard`,
+        `is in partition ${roleMatch[1] ?? "?"}, but region ${region} is in ${partitionOf(region)}`,
+        mgmtRole,
       );
     }
     if (failsafeRoleArn && breakGlassPrincipalArn) {
@@ -568,13 +574,51 @@ export function parseStackConfig(raw: RawConfig, present: readonly string[] = []
         bad(
           "breakGlassPrincipalArn",
           `and failsafeRoleArn make the org guard's SCP ${size} characters, over AWS's ${ORG_POLICY_MAX_CHARACTERS} (each appears in it several times): use roles with shorter paths`,
-          `arn:aws:iam::${failsafeAccountId}:role/break-glass`,
+          `arn:${partitionOf(region)}:iam::${failsafeAccountId}:role/break-glass`,
         );
       }
     }
   }
 
   const recovery = recoveryConfig({ value, bad, int });
+  // --- DR region (docs/organization.md): another region of the same partition, save side ---
+  const drRegion = value("drRegion");
+  if (drRegion !== undefined) {
+    if (!save) {
+      bad(
+        "drRegion",
+        `is a save-side setting (the failsafe account's DR copies), not for sides=${sides}`,
+        '""',
+      );
+    } else if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(drRegion)) {
+      bad(
+        "drRegion",
+        "must be an AWS region",
+        regionOk && partitionOf(region) === "aws-us-gov" ? "us-gov-east-1" : "eu-central-1",
+      );
+    } else if (regionOk) {
+      const problem = drRegionProblem(region, drRegion);
+      if (problem) {
+        bad("drRegion", problem, '"" (no DR region), or another region of the same partition');
+      }
+    }
+  }
+  // --- end DR region ---
+  // AWS's limits on the documents that list the prod accounts (components/org-limits.ts).
+  if (save && regionOk && typeof listed !== "string" && /^\d{12}$/.test(failsafeAccountId)) {
+    for (const problem of orgScaleProblems({
+      region,
+      failsafeAccountId,
+      prodAccountIds,
+      drRegion,
+    })) {
+      bad(
+        "prodAccountIds",
+        problem,
+        "<fewer prod accounts: run a second failsafe stack for the rest>",
+      );
+    }
+  }
 
   if (problems.length > 0) {
     throw new ConfigError(problems);
@@ -612,6 +656,7 @@ export function parseStackConfig(raw: RawConfig, present: readonly string[] = []
     githubOidcProviderArn,
     deployEnvironment,
     trustedPrincipalArns,
+    drRegion,
     snapshotQuota,
     expectedSources,
   };

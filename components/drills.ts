@@ -4,6 +4,7 @@ import { DATABASE_DETAIL_TYPE, DRILL_EVENT_IDS } from "../handlers/drill-events"
 import { DRILL_PREFIX } from "../handlers/drill-plan";
 import { FAILSAFE_METRICS_SERVICE, METRICS_NAMESPACE } from "../handlers/metrics";
 import { anyAboveZeroAlarm } from "./alarms";
+import { FUNCTION_SCALING } from "./limits";
 import { SnapshotFunction } from "./function";
 import { NAMES, regionArns } from "./names";
 import { drillStatements, drillVerifyStatements, type Accounts } from "./permissions";
@@ -146,7 +147,7 @@ export class Drills extends pulumi.ComponentResource {
             "Restore drills: verifies a restored drill database against its copy, records the RTO, deletes it",
           entry: "drillVerify",
           statements: drillVerifyStatements(accounts, placement),
-          trigger: { queue, batchSize: 5, maximumConcurrency: 2 },
+          trigger: { queue, ...FUNCTION_SCALING.drillVerify },
         },
         { parent: this },
       ),

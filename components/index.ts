@@ -2,6 +2,7 @@ export * from "./config";
 export * from "./copy-side";
 export * from "./deploy-permissions";
 export * from "./deploy-roles";
+export * from "./dr-region";
 export * from "./function";
 export * from "./messaging";
 export * from "./names";

@@ -27,6 +27,8 @@ export const NAMES = {
     // restore drills (issue 12)
     drill: "rds-failsafe-drill",
     drillVerify: "rds-failsafe-drill-verify",
+    /** DR region (optional drRegion): copies every failsafe copy there (components/dr-region.ts). */
+    drCopy: "rds-failsafe-dr-copy",
   },
   /** EventBridge rules that feed queues (schedule rules are `<function>-schedule`). */
   rule: {

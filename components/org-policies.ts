@@ -53,10 +53,11 @@ export const PROGRAM_PREFIX = "rds-failsafe-";
 /** The functions that delete managed copies by design (the failsafe sweep applies retention too). */
 export const DELETING_FUNCTIONS = [NAMES.fn.retention, NAMES.fn.failsafeSweep] as const;
 
-/** The functions that create and tag managed copies. */
+/** The functions that create and tag managed copies (dr-copy: in the DR region, drRegion). */
 export const WRITING_FUNCTIONS = [
   NAMES.fn.save,
   NAMES.fn.failsafeSweep,
+  NAMES.fn.drCopy,
   // Restore drills record their result on the copy they restored (issue 12).
   NAMES.fn.drill,
   NAMES.fn.drillVerify,

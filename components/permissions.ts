@@ -80,13 +80,27 @@ function useKeysThroughRds(
           {
             ...base,
             Sid: "UseProdTransitKeysThroughRdsForCopies",
-            Resource: otherAccounts.map((account) => arns.keys(account)),
-            Condition: via,
+            // Any account's key ARN, narrowed to exactly the prod accounts (see prodResources).
+            Resource: arns.keys("*"),
+            Condition: {
+              ...via,
+              StringEquals: { ...via.StringEquals, ...inAccounts(otherAccounts) },
+            },
           },
         ]
       : []),
   ];
 }
+
+/**
+ * Resources of many prod accounts: one ARN pattern with `*` for the account, narrowed by
+ * aws:ResourceAccount to exactly the listed accounts ("AWS global condition context keys"). One
+ * ARN per account and resource type (2 snapshot types × 3 statements, ~290 characters per account)
+ * put the failsafe sweep's role policy over IAM's 10,240-character limit for a role's inline
+ * policies at about 26 prod accounts (19 with a DR region); this form costs ~45 characters per
+ * account, so a failsafe account serves well over a hundred.
+ */
+const inAccounts = (accounts: readonly string[]) => ({ "aws:ResourceAccount": [...accounts] });
 
 function publish(arns: RegionArns, topicArn: string, sid: string): Statement[] {
   const topicAccount = topicArn.split(":")[4] ?? "";
@@ -223,14 +237,30 @@ export function prodSweepStatements(a: Accounts): Statement[] {
  */
 export function saveStatements(a: Accounts): Statement[] {
   const arns = regionArns(a.region);
-  const shared = a.prod.flatMap((account) => managed(arns, account));
+  // The managed snapshots the prod accounts share, wherever the account (narrowed below).
+  const shared = managed(arns, "*");
   return [
-    describeSnapshots(arns, [...shared, ...snapshots(arns, a.failsafe, "*")], a.failsafe),
+    describeSnapshots(arns, snapshots(arns, a.failsafe, "*"), a.failsafe),
     {
+      Sid: "DescribeSharedSnapshots",
+      Effect: "Allow",
+      Action: ["rds:DescribeDBSnapshots", "rds:DescribeDBClusterSnapshots"],
+      Resource: shared,
+      Condition: { StringEquals: inAccounts(a.prod) },
+    },
+    {
+      // CopyDB(Cluster)Snapshot is authorized on the source and on the target snapshot.
       Sid: "CopySharedToVault",
       Effect: "Allow",
       Action: ["rds:CopyDBSnapshot", "rds:CopyDBClusterSnapshot"],
-      Resource: [...shared, ...managed(arns, a.failsafe)],
+      Resource: shared,
+      Condition: { StringEquals: inAccounts(a.prod) },
+    },
+    {
+      Sid: "CopyIntoVault",
+      Effect: "Allow",
+      Action: ["rds:CopyDBSnapshot", "rds:CopyDBClusterSnapshot"],
+      Resource: managed(arns, a.failsafe),
     },
     tagManaged(arns, a.failsafe),
     // Vault key (failsafe) to write the copy, transit keys (prod) to read the shared snapshot.

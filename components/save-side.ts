@@ -14,6 +14,7 @@ import { managedSnapshotReadyPattern } from "./patterns";
 import { failsafeSweepStatements, retentionStatements, saveStatements } from "./permissions";
 import { COPY_QUEUE_MAX_RECEIVES, QueueWithDlq } from "./queue";
 import { Drills, type DrillConfig } from "./drills";
+import { DrCopy, drRetentionStatements, drSweepStatements, DrVault } from "./dr-region";
 import { opsDashboard } from "./dashboard";
 import { snapshotQuotaAlarm } from "./quota-alarm";
 
@@ -53,6 +54,11 @@ export interface SaveSideArgs {
   /** Restore drills; absent: no drills. */
   readonly drills?: DrillConfig;
   // --- end recovery ---
+  /**
+   * Optional DR region (docs/organization.md): every failsafe copy is copied there too, inside the
+   * failsafe account. `provider` is the failsafe account's provider in that region.
+   */
+  readonly dr?: { readonly region: string; readonly provider: aws.Provider };
 }
 
 export { FAILSAFE_METRICS_SERVICE };
@@ -72,6 +78,8 @@ export class SaveSide extends pulumi.ComponentResource {
     retentionDlq: string;
   }>;
   readonly functionNames: pulumi.Output<string[]>;
+  /** The DR region's vault key, when a DR region is configured. */
+  readonly drVaultKeyArn?: pulumi.Output<string>;
 
   constructor(name: string, args: SaveSideArgs, opts?: pulumi.ComponentResourceOptions) {
     super("rds-failsafe:save:SaveSide", name, {}, opts);
@@ -207,7 +215,22 @@ export class SaveSide extends pulumi.ComponentResource {
       child,
     );
 
+    // --- DR region: its vault key first (the settings name it), the rest after the functions ---
+    const drAccounts = args.dr && { ...accounts, drRegion: args.dr.region };
+    const drVault =
+      args.dr &&
+      new DrVault(
+        "dr-vault",
+        {
+          provider: args.dr.provider,
+          drRegion: args.dr.region,
+          failsafeAccountId: args.failsafeAccountId,
+          breakGlassPrincipalArn: args.breakGlassPrincipalArn,
+        },
+        { parent: this },
+      );
     const settings: pulumi.Output<FailsafeSettingsInput> = pulumi.output({
+      ...(args.dr && drVault ? { drRegion: args.dr.region, drVaultKmsKeyArn: drVault.keyArn } : {}),
       region: args.region,
       prodAccountIds: [...args.prodAccountIds],
       failsafeAccountId: args.failsafeAccountId,
@@ -267,7 +290,10 @@ export class SaveSide extends pulumi.ComponentResource {
           description:
             "Deletes failsafe copies past retention, keeping minCopies and frozen sources",
           entry: "retention",
-          statements: retentionStatements(accounts),
+          statements: [
+            ...retentionStatements(accounts),
+            ...(drAccounts ? drRetentionStatements(drAccounts) : []),
+          ],
           trigger: { queue: retentionQueue, ...FUNCTION_SCALING.retention },
         },
         { parent: this },
@@ -279,12 +305,35 @@ export class SaveSide extends pulumi.ComponentResource {
           functionName: NAMES.fn.failsafeSweep,
           description: "Saves shared snapshots missed by hand-offs; RPO metrics; retention",
           entry: "sweep",
-          statements: failsafeSweepStatements(accounts),
+          statements: [
+            ...failsafeSweepStatements(accounts),
+            ...(drAccounts ? drSweepStatements(drAccounts) : []),
+          ],
           trigger: { schedule: args.sweepSchedule },
         },
         { parent: this },
       ),
     ];
+
+    const drCopy =
+      drAccounts &&
+      new DrCopy(
+        "dr",
+        {
+          provider: args.provider,
+          region: args.region,
+          drRegion: drAccounts.drRegion,
+          failsafeAccountId: args.failsafeAccountId,
+          settings,
+          copyReadyRuleName: ready.name,
+          rpoHours: args.rpoHours,
+          logRetentionDays: args.logRetentionDays,
+          alarmTopicArn,
+          permissionsBoundaryArn: args.permissionsBoundaryArn,
+        },
+        { parent: this },
+      );
+    // --- end DR region ---
 
     const metric = {
       namespace: METRICS_NAMESPACE,
@@ -388,8 +437,15 @@ export class SaveSide extends pulumi.ComponentResource {
       retentionDlq: retentionQueue.dlq.url,
     });
     this.functionNames = pulumi
-      .all([pulumi.all(functions.map((f) => f.function.name)), drills?.functionNames ?? []])
+      .all([
+        pulumi.all([
+          ...functions.map((f) => f.function.name),
+          ...(drCopy ? [drCopy.functionName] : []),
+        ]),
+        drills?.functionNames ?? [],
+      ])
       .apply(([own, drill]) => [...own, ...drill]);
+    this.drVaultKeyArn = drVault?.keyArn;
     if (args.requestSnapshotQuota !== undefined) {
       new SnapshotQuotaRequest(
         "snapshot-quota",
@@ -403,6 +459,7 @@ export class SaveSide extends pulumi.ComponentResource {
       opsTopicArn: this.opsTopicArn,
       queueUrls: this.queueUrls,
       functionNames: this.functionNames,
+      drVaultKeyArn: this.drVaultKeyArn,
     });
   }
 }

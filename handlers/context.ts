@@ -21,6 +21,8 @@ export interface FailsafeDeps {
   /** Publishes to the ops topic (saved / failed notifications); unused without opsTopicArn. */
   readonly sns: SNSClient;
   readonly metrics: MetricsSink;
+  /** RDS in the DR region (settings.drRegion), same account; undefined without a DR region. */
+  readonly drRds?: RDSClient;
   readonly settings: FailsafeSettings;
   readonly log: Log;
   readonly clock: () => Date;

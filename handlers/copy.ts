@@ -18,14 +18,21 @@ const COPY_EVENTS = [
  */
 export function copyHandler(deps: ProdDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
   return (event) =>
-    processQueue(event, "copy", deps.log, async (body) => {
-      const { snapshot } = parseRdsSnapshotEvent(body, {
-        eventIds: COPY_EVENTS,
-        account: deps.settings.prodAccountId,
-        region: deps.settings.region,
-      });
-      return copyBySnapshotId(deps, snapshot.kind, snapshot.id);
-    });
+    processQueue(
+      event,
+      "copy",
+      deps.log,
+      async (body) => {
+        const { snapshot } = parseRdsSnapshotEvent(body, {
+          eventIds: COPY_EVENTS,
+          account: deps.settings.prodAccountId,
+          region: deps.settings.region,
+        });
+        return copyBySnapshotId(deps, snapshot.kind, snapshot.id);
+      },
+      undefined,
+      { deferAfterCopyLimit: true },
+    );
 }
 
 /** Looks the automated snapshot and its database up, then copies (see copyAutomatedSnapshot). */

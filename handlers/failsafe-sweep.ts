@@ -1,6 +1,15 @@
 import { parseSnapshotArn } from "./arn";
 import { snapshots, type FailsafeDeps } from "./context";
 import { drillOverdue } from "./drill-plan";
+import {
+  drSummary,
+  drTarget,
+  emptyDrReport,
+  publishDrFreshness,
+  sweepDrKind,
+  type DrSweepReport,
+  type DrTarget,
+} from "./dr";
 import { lineageStates, type LineageState, type LineageStatus } from "./lineage";
 import { isManagedSnapshotId, type SnapshotKind } from "./naming";
 import { notify } from "./notify";
@@ -34,6 +43,8 @@ export interface FailsafeSweepReport {
   /** Lineages that entered RPO breach in this run (ops was told about each). */
   readonly newBreaches: readonly string[];
   readonly sources: readonly SourceFreshness[];
+  /** The DR region's part (handlers/dr.ts), when a drRegion is configured. */
+  readonly dr?: DrSweepReport;
 }
 
 const KINDS: readonly SnapshotKind[] = ["instance", "cluster"];
@@ -60,10 +71,22 @@ export function failsafeSweepHandler(deps: FailsafeDeps): () => Promise<Failsafe
       sources: [] as SourceFreshness[],
     };
     const budget: DeleteBudget = { remaining: deps.settings.maxActionsPerRun };
+    // DR region: reconciled from the same listings, after the primary region, same budget.
+    const dr = drTarget(deps);
+    const drReport = dr ? emptyDrReport(dr.region) : undefined;
     for (const kind of KINDS) {
-      await sweepKind(deps, kind, report, budget);
+      await sweepKind(
+        deps,
+        kind,
+        report,
+        budget,
+        dr && drReport ? { dr, report: drReport } : undefined,
+      );
     }
     const breaches = report.sources.filter((s) => s.breach);
+    if (drReport) {
+      publishDrFreshness(deps, drReport);
+    }
     // The failsafe account's manual-snapshot quota (metric and alarm; handlers/quota.ts).
     await publishSnapshotQuota(deps, "failsafe-sweep");
     publishFreshness(deps, report.sources, breaches.length);
@@ -76,8 +99,9 @@ export function failsafeSweepHandler(deps: FailsafeDeps): () => Promise<Failsafe
       sources: report.sources.length,
       rpoBreaches: breaches.map((s) => s.source),
       newBreaches: report.newBreaches,
+      ...(drReport ? { dr: drSummary(drReport) } : {}),
     });
-    return report;
+    return drReport ? { ...report, dr: drReport } : report;
   };
 }
 
@@ -119,6 +143,7 @@ async function sweepKind(
     sources: SourceFreshness[];
   },
   budget: DeleteBudget,
+  dr?: { readonly dr: DrTarget; readonly report: DrSweepReport },
 ): Promise<void> {
   const { settings } = deps;
   const rds = snapshots(deps);
@@ -163,7 +188,8 @@ async function sweepKind(
 
   // 2 and 3, per lineage
   const now = deps.clock();
-  for (const lineage of lineageStates(copies, now, settings)) {
+  const lineages = lineageStates(copies, now, settings);
+  for (const lineage of lineages) {
     const breach = lineage.status === "breach";
     report.sources.push({
       source: `${lineage.account}/${lineage.kind}/${lineage.sourceId}`,
@@ -195,6 +221,9 @@ async function sweepKind(
     if (outcome.decision === "failed") {
       report.failed += 1;
     }
+  }
+  if (dr) {
+    await sweepDrKind(deps, dr.dr, kind, lineages, dr.report, budget);
   }
 }
 

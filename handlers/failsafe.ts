@@ -7,6 +7,7 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { CLIENT_DEFAULTS, type FailsafeDeps, type Injected } from "./context";
 import { drillHandler } from "./drill";
 import { drillVerifyHandler } from "./drill-verify";
+import { drCopyHandler } from "./dr";
 import { failsafeSweepHandler } from "./failsafe-sweep";
 import { createLogger } from "./log";
 import { FAILSAFE_METRICS_SERVICE, powertoolsMetrics } from "./metrics";
@@ -25,6 +26,12 @@ export function failsafeHandlers(
     rds: inject.rds ?? new RDSClient({ region: settings.region, ...CLIENT_DEFAULTS }),
     sns: inject.sns ?? new SNSClient({ region: settings.region, ...CLIENT_DEFAULTS }),
     metrics: inject.metrics ?? powertoolsMetrics(FAILSAFE_METRICS_SERVICE),
+    // The DR region's RDS (same account, same credentials): its own client, its own region.
+    drRds:
+      inject.drRds ??
+      (settings.drRegion
+        ? new RDSClient({ region: settings.drRegion, ...CLIENT_DEFAULTS })
+        : undefined),
     log: inject.log ?? createLogger(FAILSAFE_METRICS_SERVICE),
     clock: inject.clock ?? (() => new Date()),
     settings,
@@ -36,6 +43,7 @@ export function failsafeHandlers(
     // restore drills (issue 12)
     drill: drillHandler(deps),
     drillVerify: drillVerifyHandler(deps),
+    drCopy: drCopyHandler(deps),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { ageHours, snapshots, type FailsafeDeps } from "./context";
+import { withDrRetention } from "./dr";
 import { Rejection } from "./errors";
 import { EVENT_IDS, parseRdsSnapshotEvent } from "./events";
 import { copyTime, lineageOf } from "./lineage";
@@ -242,7 +243,9 @@ export function retentionHandler(
             copies.push(copy);
           }
         }
-        return applyRetention(deps, snapshot.kind, lineage.key, copies, budget);
+        const primary = await applyRetention(deps, snapshot.kind, lineage.key, copies, budget);
+        // The lineage's DR copies (handlers/dr.ts), when a DR region is configured.
+        return withDrRetention(deps, snapshot.kind, lineage.key, info.sourceId, primary, budget);
       },
       undefined,
       { sequential: true },

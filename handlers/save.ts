@@ -54,6 +54,8 @@ export function saveHandler(deps: FailsafeDeps): (event: SQSEvent) => Promise<SQ
           await notifyOps(deps, outcome);
         }
       },
+      // Many prod accounts share the failsafe account's ~20 copies in flight (handlers/sqs.ts).
+      { deferAfterCopyLimit: true },
     );
     deps.metrics.count("RejectedHandoffs", rejected);
     deps.metrics.flush();

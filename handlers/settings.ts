@@ -16,7 +16,7 @@ const kmsKeyArn = z
   .check(
     z.regex(
       /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
-      "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias",
+      "must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias",
     ),
   );
 const topicArn = z
@@ -133,10 +133,17 @@ export const failsafeSettingsSchema = z
      * The seed design found a message per snapshot too chatty to keep by default.
      */
     notifyOn: z._default(z.enum(["failures", "all"]), "failures"),
+    // --- DR region (handlers/dr.ts, docs/organization.md) ---
+    /** Optional: every failsafe copy is also copied to this region of the failsafe account. */
+    drRegion: z.optional(region),
+    /** The DR region's vault key (same lock-down as the vault key); required with drRegion. */
+    drVaultKmsKeyArn: z.optional(kmsKeyArn),
+    // --- end DR region ---
   })
   .check(
     z.superRefine((s, ctx) => {
       checkAccounts(s.prodAccountIds, s.failsafeAccountId, ctx);
+      checkDrRegion(s, ctx);
       expectAccount(ctx, "vaultKmsKeyArn", s.vaultKmsKeyArn, s.failsafeAccountId, "failsafe");
       expectPartition(ctx, s.region, { vaultKmsKeyArn: s.vaultKmsKeyArn });
       if (s.handoffTopicArn) {
@@ -208,6 +215,64 @@ function checkAccounts(
       message: `must differ from every prod account (${prodAccountIds.join(", ")}): a copy in the same account protects nothing`,
     });
   }
+}
+
+/**
+ * drRegion and its vault key come together; the DR region is another region of the same
+ * partition (RDS copies snapshots only within a partition, and not at all to or from the China
+ * regions: USER_CopySnapshot, "Limitations"), and the key is the failsafe account's, in it.
+ */
+function checkDrRegion(
+  s: {
+    region: string;
+    failsafeAccountId: string;
+    drRegion?: string | undefined;
+    drVaultKmsKeyArn?: string | undefined;
+  },
+  ctx: z.core.$RefinementCtx,
+): void {
+  if (s.drRegion === undefined && s.drVaultKmsKeyArn === undefined) {
+    return;
+  }
+  if (s.drRegion === undefined || s.drVaultKmsKeyArn === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: [s.drRegion === undefined ? "drRegion" : "drVaultKmsKeyArn"],
+      message: "drRegion and drVaultKmsKeyArn must be set together",
+    });
+    return;
+  }
+  const problem = drRegionProblem(s.region, s.drRegion);
+  if (problem) {
+    ctx.addIssue({ code: "custom", path: ["drRegion"], message: problem });
+  }
+  expectAccount(ctx, "drVaultKmsKeyArn", s.drVaultKmsKeyArn, s.failsafeAccountId, "failsafe");
+  expectPartition(ctx, s.drRegion, { drVaultKmsKeyArn: s.drVaultKmsKeyArn });
+  const keyRegion = s.drVaultKmsKeyArn.split(":")[3];
+  if (keyRegion !== s.drRegion) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["drVaultKmsKeyArn"],
+      message: `must be a key in the DR region ${s.drRegion} (KMS keys are regional), but ${s.drVaultKmsKeyArn} is in ${keyRegion ?? "no region"}`,
+    });
+  }
+}
+
+/**
+ * Why `drRegion` cannot be the DR region of `region`, or undefined. Shared with the stack config
+ * check (components/config.ts), so both say the same.
+ */
+export function drRegionProblem(region: string, drRegion: string): string | undefined {
+  if (drRegion === region) {
+    return `must differ from region ${region}: a DR copy in the same region survives nothing a regional outage takes`;
+  }
+  if (partitionOf(drRegion) !== partitionOf(region)) {
+    return `must be in the partition of region ${region} (${partitionOf(region)}), but ${drRegion} is in ${partitionOf(drRegion)}: RDS copies snapshots only within a partition`;
+  }
+  if (partitionOf(region) === "aws-cn") {
+    return `is not possible in ${partitionOf(region)}: RDS cannot copy snapshots to or from the China regions (USER_CopySnapshot, "Limitations")`;
+  }
+  return undefined;
 }
 
 function expectPartition(

@@ -7,6 +7,7 @@ import {
   PROD_ACCOUNT,
 } from "../test/harness";
 import { deployedCode } from "../test/support/deployed";
+import { twoProdAccountsDemo } from "./demo-org";
 import { startEmulator, type RunningEmulator } from "../test/support/emulator-process";
 import { PipelineSim } from "../test/support/pipeline-sim";
 import { protection, sourceKeyOf, type Source } from "../test/support/protection";
@@ -153,6 +154,7 @@ async function main(): Promise<number> {
     for (const w of warnings) say(`  ${w.stage}: ${String(w.decision)} ${String(w.reason)}`);
     if (!(await showRecovery({ world, code, say }))) return 1; // drills + guided restore (issue 12)
     await statusStep(world, code, say); // the operator's view: npx rds-failsafe status (demo-ops.ts)
+    if (!(await twoProdAccountsDemo(say, table))) return 1; // scripts/demo-org.ts
     return unprotected > 0 || timedOut ? 1 : 0;
   } finally {
     sim?.stop();

@@ -6,6 +6,7 @@ import { RDSClient } from "@aws-sdk/client-rds";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { partitionOf } from "../handlers/partition";
 
 export const PROD_ACCOUNT = "111111111111";
 export const FAILSAFE_ACCOUNT = "222222222222";
@@ -57,23 +58,25 @@ export async function resetEmulator(): Promise<void> {
   }
 }
 
-export function accountClients(accountId: string): Promise<AccountClients> {
-  let clients = clientCache.get(accountId);
+/** An account's clients in `region` (moto keeps a backend per account and region). */
+export function accountClients(accountId: string, region = REGION): Promise<AccountClients> {
+  const key = `${accountId}@${region}`;
+  let clients = clientCache.get(key);
   if (!clients) {
-    clients = createAccountClients(accountId);
-    clientCache.set(accountId, clients);
-    clients.catch(() => clientCache.delete(accountId));
+    clients = createAccountClients(accountId, region);
+    clientCache.set(key, clients);
+    clients.catch(() => clientCache.delete(key));
   }
   return clients;
 }
 
-async function createAccountClients(accountId: string): Promise<AccountClients> {
-  const base = { region: REGION, endpoint: emulatorEndpoint(), maxAttempts: MAX_ATTEMPTS };
+async function createAccountClients(accountId: string, region: string): Promise<AccountClients> {
+  const base = { region, endpoint: emulatorEndpoint(), maxAttempts: MAX_ATTEMPTS };
   const sts = new STSClient({ ...base, credentials: BASE_CREDENTIALS });
   try {
     const { Credentials: assumed } = await sts.send(
       new AssumeRoleCommand({
-        RoleArn: `arn:aws:iam::${accountId}:role/failsafe-test`,
+        RoleArn: `arn:${partitionOf(region)}:iam::${accountId}:role/failsafe-test`,
         RoleSessionName: "rds-failsafe-test",
       }),
     );

@@ -44,7 +44,7 @@ import {
   type StackConfig,
 } from "../../components/config";
 import { boundaryArn, SNAPSHOT_QUOTA_CODES } from "../../components/deploy-permissions";
-import { peakConcurrency, SIDE_FUNCTIONS } from "../../components/limits";
+import { peakConcurrency, sideFunctions, type SideFeatures } from "../../components/limits";
 import { NAMES, regionArns } from "../../components/names";
 import { copyStatements, prodSweepStatements } from "../../components/permissions";
 import { errorMessage } from "../../handlers/errors";
@@ -305,7 +305,10 @@ async function checkFailsafe(
   await checkDeployRole(c, config.failsafeRoleArn, "failsafe", add);
   await checkBoundary(c, config, config.failsafeAccountId, add);
   await checkBreakGlass(c, config.breakGlassPrincipalArn, add);
-  await checkConcurrency(c, "failsafe", add);
+  await checkConcurrency(c, "failsafe", add, {
+    drills: config.drills,
+    drRegion: config.drRegion !== undefined,
+  });
 
   const kept = copiesKeptPerDatabase(config);
   if (tagged) {
@@ -471,13 +474,18 @@ async function checkBreakGlass(c: Clients, principal: string | undefined, add: A
 }
 
 /** What the side's functions may run at once against the account's unreserved concurrency. */
-async function checkConcurrency(c: Clients, side: "prod" | "failsafe", add: Add): Promise<void> {
-  const needed = peakConcurrency(side);
+async function checkConcurrency(
+  c: Clients,
+  side: "prod" | "failsafe",
+  add: Add,
+  features: SideFeatures = {},
+): Promise<void> {
+  const needed = peakConcurrency(side, features);
   try {
     const settings = await c.lambda.send(new GetAccountSettingsCommand({}));
     const limit = settings.AccountLimit?.ConcurrentExecutions ?? 0;
     const unreserved = settings.AccountLimit?.UnreservedConcurrentExecutions ?? limit;
-    const detail = `the ${side === "prod" ? "copy" : "save"} side runs at most ${needed} at once (${SIDE_FUNCTIONS[side].join(", ")}: event source mapping maxima, no reserved concurrency); the account has ${unreserved} unreserved of ${limit}`;
+    const detail = `the ${side === "prod" ? "copy" : "save"} side runs at most ${needed} at once (${sideFunctions(side, features).join(", ")}: event source mapping maxima, a scheduled one at a time, no reserved concurrency); the account has ${unreserved} unreserved of ${limit}`;
     if (unreserved >= needed) {
       add("Lambda concurrency", "ok", detail);
     } else {

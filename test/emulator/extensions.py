@@ -119,18 +119,47 @@ happens for a snapshot shared from another account (the pages are cited at the c
    (moto: instances ``available`` at once, clusters ``creating`` for one read). RDS emits no
    events in moto: the harness delivers the ``RDS-EVENT-0043`` / ``0170`` / ``0005`` AWS sends.
 
+15. Lambda's account quota: in ``account_limits.py``.
+
+16. Cross-region copies inside one account (``CopyDBSnapshot`` / ``CopyDBClusterSnapshot`` called
+   in one region with the ARN of a snapshot of the caller's account in another region: the DR
+   region's copy). moto found the source and copied it, but kept the *source region's* key on an
+   encrypted copy made without ``KmsKeyId``, reported no ``SourceRegion`` /
+   ``SourceDBSnapshotIdentifier`` / ``SourceDBClusterSnapshotArn`` and ignored ``PreSignedUrl``.
+   As AWS documents it (API_CopyDBSnapshot, API_CopyDBClusterSnapshot, USER_CopySnapshot): the
+   source must be in the same partition, and never in or to a China region
+   (``InvalidParameterValue``); an encrypted source needs ``KmsKeyId`` of the destination region
+   (``InvalidParameterValue`` "Must specify new KMS key for cross region encrypted snapshot
+   copy."; a key of another region stays moto's ``KMSKeyNotAccessibleFault``). In the GovCloud
+   (US) regions an encrypted source needs ``PreSignedUrl``, a SigV4 query-string request for the
+   same operation in the source region with ``SourceDB(Cluster)SnapshotIdentifier`` = the source
+   ARN, ``DestinationRegion`` = the called region and the same ``KmsKeyId``, credential scope
+   ``<source region>/rds``, not expired; anything else is ``InvalidParameterValue`` "PreSignedUrl
+   could not be authenticated." (the signature itself is not verified: moto verifies none). Other
+   partitions ignore ``PreSignedUrl``, as AWS does. The copy reports ``SourceRegion`` and the
+   source ARN.
+
+17. ``DescribeDBSnapshots`` / ``DescribeDBClusterSnapshots`` in pages: at most ``MaxRecords``
+   (default 100; 20 to 100, else ``InvalidParameterValue``) per answer, with a ``Marker`` for the
+   next page, as the API reference documents and moto already does for ``DescribeDBInstances``.
+   moto answered every snapshot in one page, so a sweep's listing cost (pages of 100) was not
+   measured.
+
 The fault codes for 2 and 3 are not documented; ``InvalidParameterValue`` is what RDS
 returns for the analogous cross-Region case. Not emulated: key policies and grants,
-cross-Region shared copies, snapshot states other than ``available``.
+cross-Region copies of snapshots shared from another account (one step across both), snapshot
+states other than ``creating`` and ``available``.
 """
 
 from __future__ import annotations
 
+import base64
 import random
 import string
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from moto.core.responses import ActionResult
 from moto.kms.models import kms_backends
@@ -428,6 +457,159 @@ def _apply_limits() -> None:
     RDSBackend.copy_db_cluster_snapshot = limited_copy_db_cluster_snapshot
     RDSBackend.create_db_snapshot = limited_create_db_snapshot
     RDSBackend.create_db_cluster_snapshot = limited_create_db_cluster_snapshot
+
+
+# 16. cross-region copies inside one account
+_COPY_OPERATIONS = {
+    DBSnapshot: ("CopyDBSnapshot", "SourceDBSnapshotIdentifier", "source_db_snapshot_identifier"),
+    DBClusterSnapshot: (
+        "CopyDBClusterSnapshot",
+        "SourceDBClusterSnapshotIdentifier",
+        "source_db_cluster_snapshot_arn",
+    ),
+}
+
+
+def _presigned_url_problem(
+    url: str, operation: str, source_param: str, source_arn: str, source_region: str,
+    destination: str, kms_key_id: str | None,
+) -> str | None:
+    """Why ``url`` is not the pre-signed request AWS asks for, or None (API_CopyDBSnapshot)."""
+    parts = urlsplit(url)
+    query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+    expected = {
+        "Action": operation,
+        source_param: source_arn,
+        "DestinationRegion": destination,
+        "KmsKeyId": kms_key_id or "",
+        "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+    }
+    for key, value in expected.items():
+        if query.get(key, "") != value:
+            return f"{key} is {query.get(key)!r}, expected {value!r}"
+    if parts.hostname is None or not parts.hostname.startswith(f"rds.{source_region}."):
+        return f"host {parts.hostname!r} is not RDS in {source_region}"
+    scope = query.get("X-Amz-Credential", "").split("/")
+    if len(scope) != 5 or scope[2] != source_region or scope[3] != "rds":
+        return f"credential scope {'/'.join(scope[1:])!r} is not {source_region}/rds"
+    if len(query.get("X-Amz-Signature", "")) != 64:
+        return "no X-Amz-Signature"
+    try:
+        signed = datetime.strptime(query.get("X-Amz-Date", ""), "%Y%m%dT%H%M%SZ")
+        expires = int(query.get("X-Amz-Expires", ""))
+    except ValueError:
+        return "no valid X-Amz-Date / X-Amz-Expires"
+    # The URL is signed with the real clock (not the RDS clock of 10.).
+    if datetime.now(timezone.utc).replace(tzinfo=None) > signed + timedelta(seconds=expires):
+        return "expired"
+    return None
+
+
+def _apply_cross_region() -> None:
+    copy_db_snapshot = RDSBackend.copy_db_snapshot
+    copy_db_cluster_snapshot = RDSBackend.copy_db_cluster_snapshot
+
+    def source_region_of(backend: RDSBackend, identifier: str | None) -> str | None:
+        if not identifier or not identifier.startswith("arn:"):
+            return None
+        parts = identifier.split(":")
+        if len(parts) < 7 or parts[4] != backend.account_id or parts[3] == backend.region_name:
+            return None
+        return parts[3]
+
+    def check(backend, resource_type, store, source_id, target_id, kms_key_id, presigned):
+        """16. The source region of a cross-region copy, after AWS's checks; None otherwise."""
+        source_region = source_region_of(backend, source_id)
+        if source_region is None or target_id in store:
+            return None  # same region, or moto's AlreadyExists answer first
+        operation, source_param, _ = _COPY_OPERATIONS[resource_type]
+        source_partition = source_id.split(":")[1]
+        if source_partition != backend.partition:
+            raise InvalidParameterValue(
+                f"The source snapshot {source_id} is in partition {source_partition}, not "
+                f"{backend.partition}: snapshots are copied only within a partition."
+            )
+        if backend.partition == "aws-cn":
+            raise InvalidParameterValue(
+                "Snapshots cannot be copied to or from the China Regions (USER_CopySnapshot)."
+            )
+        _, not_found, _ = _KIND[resource_type]
+        source = backend.get_snapshot(source_id, resource_type, not_found)
+        if source.encrypted and not kms_key_id:
+            raise InvalidParameterValue(
+                "Must specify new KMS key for cross region encrypted snapshot copy."
+            )
+        if backend.partition == "aws-us-gov" and source.encrypted:
+            problem = (
+                "PreSignedUrl is missing"
+                if not presigned
+                else _presigned_url_problem(
+                    presigned, operation, source_param, source_id, source_region,
+                    backend.region_name, kms_key_id,
+                )
+            )
+            if problem:
+                raise InvalidParameterValue(f"PreSignedUrl could not be authenticated. ({problem})")
+        return source_region
+
+    def record(copy, source_region, source_id, resource_type):
+        copy.source_region = source_region
+        setattr(copy, _COPY_OPERATIONS[resource_type][2], source_id)
+        return copy
+
+    def arg(args, kwargs, index, name):
+        return kwargs[name] if name in kwargs else (args[index] if len(args) > index else None)
+
+    def cross_region_copy_db_snapshot(self, *args, **kwargs):
+        source_id = arg(args, kwargs, 0, "source_db_snapshot_identifier")
+        target_id = arg(args, kwargs, 1, "target_db_snapshot_identifier")
+        kms_key_id = arg(args, kwargs, 2, "kms_key_id")
+        region = check(
+            self, DBSnapshot, self.database_snapshots, source_id, target_id, kms_key_id,
+            kwargs.get("pre_signed_url"),
+        )
+        copy = copy_db_snapshot(self, *args, **kwargs)
+        return record(copy, region, source_id, DBSnapshot) if region else copy
+
+    def cross_region_copy_db_cluster_snapshot(self, *args, **kwargs):
+        source_id = arg(args, kwargs, 0, "source_db_cluster_snapshot_identifier")
+        target_id = arg(args, kwargs, 1, "target_db_cluster_snapshot_identifier")
+        kms_key_id = arg(args, kwargs, 2, "kms_key_id")
+        region = check(
+            self, DBClusterSnapshot, self.cluster_snapshots, source_id, target_id, kms_key_id,
+            kwargs.get("pre_signed_url"),
+        )
+        copy = copy_db_cluster_snapshot(self, *args, **kwargs)
+        return record(copy, region, source_id, DBClusterSnapshot) if region else copy
+
+    RDSBackend.copy_db_snapshot = cross_region_copy_db_snapshot
+    RDSBackend.copy_db_cluster_snapshot = cross_region_copy_db_cluster_snapshot
+
+
+def _page(found: list, params: dict) -> tuple[list, str | None]:
+    """17. One page of a listing and the Marker of the next, if any.
+
+    https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBSnapshots.html
+    MaxRecords: "Default: 100. Constraints: Minimum 20, maximum 100." (the same for
+    DescribeDBClusterSnapshots). Pages keep moto's order (creation order); the Marker is opaque
+    (here: the position and ARN of the last snapshot answered), and a page goes on after that
+    snapshot, or at that position if it was deleted meanwhile.
+    """
+    value = params.get("MaxRecords")
+    limit = 100 if value is None else int(value)
+    if not 20 <= limit <= 100:
+        raise InvalidParameterValue(f"MaxRecords must be between 20 and 100, not {value}.")
+    start = 0
+    marker = params.get("Marker")
+    if marker:
+        position, _, last = base64.urlsafe_b64decode(marker.encode()).decode().partition("|")
+        arns = [s.arn for s in found]
+        start = arns.index(last) + 1 if last in arns else int(position)
+    page = found[start : start + limit]
+    if start + limit >= len(found):
+        return page, None
+    token = f"{start + limit - 1}|{page[-1].arn}"
+    return page, base64.urlsafe_b64encode(token.encode()).decode()
 
 
 def _random_suffix() -> str:
@@ -775,16 +957,18 @@ def apply() -> None:
         except (AttributeError, TypeError):  # moto's alias lookup returned None
             raise KMSKeyNotAccessibleFault(kms_key_id) from None
 
-    # 4.
+    # 4. (and 17.: in pages, as DescribeDBInstances already is in moto)
     def describe_db_snapshots(self):
         found = _describe(self, DBSnapshot, "DBInstanceIdentifier", "DBSnapshotIdentifier")
-        return ActionResult({"DBSnapshots": found})
+        page, marker = _page(found, self.params)
+        return ActionResult({"DBSnapshots": page, **({"Marker": marker} if marker else {})})
 
     def describe_db_cluster_snapshots(self):
         found = _describe(
             self, DBClusterSnapshot, "DBClusterIdentifier", "DBClusterSnapshotIdentifier"
         )
-        return ActionResult({"DBClusterSnapshots": found})
+        page, marker = _page(found, self.params)
+        return ActionResult({"DBClusterSnapshots": page, **({"Marker": marker} if marker else {})})
 
     RDSBackend.get_snapshot = get_snapshot
     RDSBackend.copy_db_snapshot = copy_db_snapshot
@@ -795,6 +979,7 @@ def apply() -> None:
     _apply_limits()
     _apply_resource_ids()
     _apply_restores()
+    _apply_cross_region()
     _apply_account_attributes()
     _apply_source_arns()
     _apply_key_states()

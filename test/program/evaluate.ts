@@ -30,6 +30,8 @@ process.env.PULUMI_CONFIG = JSON.stringify(
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import pulumi = require("@pulumi/pulumi");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import partitions = require("../../handlers/partition");
 
 /** What the engine sends a policy pack for a value not known yet (rpc.ts unknownValue). */
 const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -56,18 +58,32 @@ interface Recorded {
 
 const resources: Recorded[] = [];
 const parents = new Map<string, { type: string; name: string } | undefined>();
-const providerAccounts = new Map<string, string>();
+/** Each provider's account (allowedAccountIds) and region: a DR-region provider has its own. */
+const providerAccounts = new Map<string, { account: string; region?: string }>();
 let counter = 0;
 
-function accountOf(provider: string | undefined): string {
+function providerOf(provider: string | undefined): { account: string; region: string } {
   // provider refs look like urn:pulumi:stack::project::pulumi:providers:aws::<name>::<id>
   const name = provider?.split("::")[3];
-  return (name && providerAccounts.get(name)) ?? "000000000000";
+  const known = name ? providerAccounts.get(name) : undefined;
+  return {
+    account: known?.account || "000000000000",
+    region: known?.region ?? config.region ?? "eu-west-1",
+  };
 }
 
-/** What AWS would give back for the attributes the program reads. */
-function synthesize(type: string, name: string, inputs: Record<string, unknown>, account: string) {
-  const region = config.region ?? "eu-west-1";
+/**
+ * What AWS would give back for the attributes the program reads, in the partition of the
+ * resource's region (`arn:aws-cn:…`, `sqs.cn-north-1.amazonaws.com.cn`), as AWS answers there.
+ */
+function synthesize(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  where: { account: string; region: string },
+) {
+  const { account, region } = where;
+  const p = partitions.partitionOf(region);
   const id = `${name}-${(counter += 1)}`;
   const physical = (inputs.name as string | undefined) ?? id;
   const state: Record<string, unknown> = { ...inputs };
@@ -76,37 +92,37 @@ function synthesize(type: string, name: string, inputs: Record<string, unknown>,
       // From the key's account and name, not a counter: two evaluations of one program give
       // the same key the same id (test/program/lifecycle.test.ts compares them).
       state.keyId = `00000000-0000-0000-0000-${createHash("sha256").update(`${account}/${name}`).digest("hex").slice(0, 12)}`;
-      state.arn = `arn:aws:kms:${region}:${account}:key/${state.keyId as string}`;
+      state.arn = `arn:${p}:kms:${region}:${account}:key/${state.keyId as string}`;
       break;
     case "aws:sns/topic:Topic":
-      state.arn = `arn:aws:sns:${region}:${account}:${physical}`;
+      state.arn = `arn:${p}:sns:${region}:${account}:${physical}`;
       break;
     case "aws:sqs/queue:Queue":
-      state.arn = `arn:aws:sqs:${region}:${account}:${physical}`;
-      state.url = `https://sqs.${region}.amazonaws.com/${account}/${physical}`;
+      state.arn = `arn:${p}:sqs:${region}:${account}:${physical}`;
+      state.url = `https://sqs.${region}.${partitions.dnsSuffixOf(region)}/${account}/${physical}`;
       break;
     case "aws:iam/role:Role":
-      state.arn = `arn:aws:iam::${account}:role/${physical}`;
+      state.arn = `arn:${p}:iam::${account}:role/${physical}`;
       break;
     case "aws:lambda/function:Function":
-      state.arn = `arn:aws:lambda:${region}:${account}:function:${physical}`;
+      state.arn = `arn:${p}:lambda:${region}:${account}:function:${physical}`;
       break;
     case "aws:cloudwatch/logGroup:LogGroup":
-      state.arn = `arn:aws:logs:${region}:${account}:log-group:${physical}`;
+      state.arn = `arn:${p}:logs:${region}:${account}:log-group:${physical}`;
       break;
     case "aws:cloudwatch/eventRule:EventRule":
-      state.arn = `arn:aws:events:${region}:${account}:rule/${physical}`;
+      state.arn = `arn:${p}:events:${region}:${account}:rule/${physical}`;
       break;
     case "aws:organizations/policy:Policy": {
       // Organizations policy ids are p-<8 to 128 lowercase letters or digits>.
       state.id = `p-${String(counter).padStart(8, "0")}`;
       const kind = String(inputs.type).toLowerCase();
-      state.arn = `arn:aws:organizations::${account}:policy/o-mock/${kind}/${state.id as string}`;
+      state.arn = `arn:${p}:organizations::${account}:policy/o-mock/${kind}/${state.id as string}`;
       return { id: state.id as string, state };
     }
     default:
       // An input named arn (a TopicPolicy's topic) is the resource's arn output too.
-      if (!("arn" in inputs)) state.arn = `arn:aws:mock:${region}:${account}:${physical}`;
+      if (!("arn" in inputs)) state.arn = `arn:${p}:mock:${region}:${account}:${physical}`;
   }
   if (preview) {
     // A create in a preview: the provider answers the inputs; what it computes is unknown.
@@ -169,7 +185,8 @@ void pulumi.runtime.setMocks(
           }
         }
         const ids = args.inputs.allowedAccountIds as string[] | undefined;
-        providerAccounts.set(args.name, ids?.[0] ?? "");
+        const region = args.inputs.region as string | undefined;
+        providerAccounts.set(args.name, { account: ids?.[0] ?? "", region });
       }
       if (args.type === "pulumi:pulumi:StackReference") {
         const outputs = JSON.parse(process.env.MOCK_STACK_OUTPUTS ?? "{}") as Record<
@@ -182,7 +199,7 @@ void pulumi.runtime.setMocks(
         args.type,
         args.name,
         args.inputs as Record<string, unknown>,
-        accountOf(args.provider),
+        providerOf(args.provider),
       );
       resources.push({
         type: args.type,

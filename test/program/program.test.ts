@@ -61,6 +61,12 @@ const COPY_SIDE: Record<string, number> = {
   "aws:cloudwatch/dashboard:Dashboard": 1,
 };
 
+/** The aws:ResourceAccount values a statement narrows an any-account ARN to, if any. */
+const resourceAccounts = (s: Record<string, unknown>): string[] | undefined => {
+  const condition = s.Condition as Record<string, Record<string, unknown>> | undefined;
+  const accounts = condition?.StringEquals?.["aws:ResourceAccount"];
+  return accounts === undefined ? undefined : asArray(accounts as string | string[]);
+};
 const awsResources = (e: Evaluation) => e.resources.filter((r) => r.type.startsWith("aws:"));
 const sideOf = (urn: string) =>
   urn.includes("rds-failsafe:save:SaveSide")
@@ -164,10 +170,14 @@ describe("Pulumi program under mocks", function () {
             assert.deepEqual(s.Resource, "*", `${policy.name}: ${String(s.Sid)}`);
             continue;
           }
+          // Any account ("*") only where aws:ResourceAccount names the accounts (prod's).
+          const accounts = resourceAccounts(s);
           for (const resource of asArray(s.Resource as string | string[])) {
             assert.match(
               resource,
-              /^arn:aws:[a-z0-9-]+:(eu-west-1)?:(\d{12})?:/,
+              accounts
+                ? /^arn:aws:[a-z0-9-]+:eu-west-1:\*:/
+                : /^arn:aws:[a-z0-9-]+:(eu-west-1)?:(\d{12})?:/,
               `${policy.name}: ${resource}`,
             );
             assert.notEqual(resource, "*");
@@ -181,8 +191,13 @@ describe("Pulumi program under mocks", function () {
         const side = sideOf(policy.urn);
         for (const s of statementsOf(policy.inputs.policy)) {
           const actions = asArray(s.Action as string | string[]);
+          const accounts = resourceAccounts(s);
+          if (accounts) {
+            assert.equal(side, "save", `${policy.name}: only the save side names prod accounts`);
+            assert.deepEqual(accounts, [PROD], `${policy.name}: exactly the prod accounts`);
+          }
           for (const resource of asArray(s.Resource as string | string[])) {
-            const account = resource.split(":")[4];
+            const account = accounts ? accounts[0] : resource.split(":")[4];
             // The save side reads prod's shared snapshots and uses prod's transit key through RDS.
             const allowed = side === "save" ? [FAILSAFE, PROD, ""] : [PROD, FAILSAFE, ""];
             assert.ok(allowed.includes(account ?? ""), `${policy.name}: ${resource}`);

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -106,16 +106,63 @@ export function evaluateProgram(
   if (run.status !== 0) {
     throw new Error(`program failed under mocks:\n${run.stderr}${run.stdout}`);
   }
+  const evaluation = readEvaluation(outDir);
+  cache.set(key, evaluation);
+  return evaluation;
+}
+
+function readEvaluation(outDir: string): Evaluation {
   const read = (file: string) =>
     JSON.parse(fs.readFileSync(path.join(outDir, file), "utf8")) as unknown;
-  const evaluation: Evaluation = {
+  return {
     resources: read("resources.json") as ResourceRecord[],
     outputs: read("outputs.json") as Record<string, unknown>,
     archivesDir: path.join(outDir, "archives"),
     evaluationMs: (read("timing.json") as { evaluationMs: number }).evaluationMs,
   };
-  cache.set(key, evaluation);
-  return evaluation;
+}
+
+/**
+ * evaluateProgram without blocking: several stacks (one copy stack per prod account) are
+ * evaluated side by side, each in its own process.
+ */
+export function evaluateProgramAsync(config: Record<string, string>): Promise<Evaluation> {
+  const key = JSON.stringify([config, {}]);
+  const cached = cache.get(key);
+  if (cached) {
+    return Promise.resolve(cached);
+  }
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "rds-failsafe-eval-"));
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        "-r",
+        "ts-node/register/transpile-only",
+        path.join(ROOT, "test", "program", "evaluate.ts"),
+        JSON.stringify(config),
+        outDir,
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, MOCK_STACK_OUTPUTS: "{}" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      if (code !== 0) {
+        reject(new Error(`program failed under mocks:\n${output}`));
+        return;
+      }
+      const evaluation = readEvaluation(outDir);
+      cache.set(key, evaluation);
+      resolve(evaluation);
+    });
+  });
 }
 
 export const ofType = (e: Evaluation, type: string) => e.resources.filter((r) => r.type === type);

@@ -1,6 +1,7 @@
 import type { SQSEvent } from "aws-lambda";
 import { randomUUID } from "node:crypto";
 import type { SnapshotKind } from "../../handlers/naming";
+import { partitionOf } from "../../handlers/partition";
 
 /**
  * The EventBridge RDS event AWS emits, shaped like the samples in the Amazon RDS User Guide
@@ -37,8 +38,11 @@ export function rdsSnapshotEvent(args: {
   };
 }
 
-/** An SQS batch as Lambda's event source mapping delivers it. */
-export function sqsEvent(bodies: readonly (string | Record<string, unknown>)[]): SQSEvent {
+/** An SQS batch as Lambda's event source mapping delivers it (queue ARN in `region`'s partition). */
+export function sqsEvent(
+  bodies: readonly (string | Record<string, unknown>)[],
+  region = "eu-west-1",
+): SQSEvent {
   return {
     Records: bodies.map((body, i) => ({
       messageId: `msg-${i}-${randomUUID()}`,
@@ -53,8 +57,8 @@ export function sqsEvent(bodies: readonly (string | Record<string, unknown>)[]):
       messageAttributes: {},
       md5OfBody: "",
       eventSource: "aws:sqs",
-      eventSourceARN: "arn:aws:sqs:eu-west-1:111111111111:queue",
-      awsRegion: "eu-west-1",
+      eventSourceARN: `arn:${partitionOf(region)}:sqs:${region}:111111111111:queue`,
+      awsRegion: region,
     })),
   };
 }

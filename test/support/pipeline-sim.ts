@@ -10,6 +10,7 @@ import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { EVENT_IDS } from "../../handlers/events";
 import type { SnapshotKind } from "../../handlers/naming";
+import { partitionOf } from "../../handlers/partition";
 import { FAILSAFE_ACCOUNT, PROD_ACCOUNT, REGION } from "../harness";
 import { FUNCTIONS, type DeployedCode, type QueueWiring } from "./deployed";
 import { rdsSnapshotEvent, scheduledSweepEvent } from "./events";
@@ -130,14 +131,14 @@ function sqsRecords(stage: Stage, batch: readonly Message[]): SQSEvent {
       messageAttributes: {},
       md5OfBody: "",
       eventSource: "aws:sqs",
-      eventSourceARN: `arn:aws:sqs:${REGION}:${account}:rds-failsafe-${stage}`,
+      eventSourceARN: `arn:${partitionOf(REGION)}:sqs:${REGION}:${account}:rds-failsafe-${stage}`,
       awsRegion: REGION,
     })),
   };
 }
 
 export function snapshotArnOf(account: string, kind: SnapshotKind, id: string): string {
-  return `arn:aws:rds:${REGION}:${account}:${kind === "instance" ? "snapshot" : "cluster-snapshot"}:${id}`;
+  return `arn:${partitionOf(REGION)}:rds:${REGION}:${account}:${kind === "instance" ? "snapshot" : "cluster-snapshot"}:${id}`;
 }
 
 /** The EventBridge event body for a snapshot (as the RDS User Guide's samples). */

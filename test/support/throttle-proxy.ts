@@ -43,6 +43,8 @@ function actionOf(req: http.IncomingMessage, body: string): string {
 export class ThrottleProxy {
   /** Requests seen, by `service:Action` (forwarded and throttled alike: every attempt). */
   readonly calls = new Map<string, number>();
+  /** Answers by HTTP status (what the emulator said, and the throttles answered here). */
+  readonly statuses = new Map<number, number>();
   throttled = 0;
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
@@ -88,6 +90,7 @@ export class ThrottleProxy {
       const random = this.options.random ?? Math.random;
       if ((this.options.throttleRate ?? 0) > 0 && random() < (this.options.throttleRate ?? 0)) {
         this.throttled += 1;
+        this.statuses.set(400, (this.statuses.get(400) ?? 0) + 1);
         const xml = throttlingResponse();
         res.writeHead(400, {
           "content-type": "text/xml",
@@ -119,11 +122,14 @@ export class ThrottleProxy {
           agent: this.agent,
         },
         (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
+          const status = up.statusCode ?? 502;
+          this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
+          res.writeHead(status, up.headers);
           up.pipe(res);
         },
       );
       upstream.on("error", (err) => {
+        this.statuses.set(502, (this.statuses.get(502) ?? 0) + 1);
         res.writeHead(502, { "content-type": "text/plain" });
         res.end(`proxy: ${err.message}`);
       });

@@ -2,8 +2,8 @@ import { CreateKeyCommand } from "@aws-sdk/client-kms";
 import {
   CreateDBClusterCommand,
   CreateDBInstanceCommand,
-  DescribeDBClusterSnapshotsCommand,
-  DescribeDBSnapshotsCommand,
+  paginateDescribeDBClusterSnapshots,
+  paginateDescribeDBSnapshots,
 } from "@aws-sdk/client-rds";
 import {
   CreateTopicCommand,
@@ -20,6 +20,7 @@ import { EVENT_IDS } from "../../handlers/events";
 import { failsafeHandlers, prodHandlers } from "../../handlers/index";
 import type { FailsafeSettingsInput } from "../../handlers/settings";
 import type { SnapshotKind } from "../../handlers/naming";
+import { partitionOf } from "../../handlers/partition";
 import { RdsSnapshots, type SnapshotInfo } from "../../handlers/rds";
 import {
   accountClients,
@@ -78,7 +79,9 @@ export async function createWorld(options: WorldOptions = {}) {
         Statement: [
           {
             Effect: "Allow",
-            Principal: { AWS: `arn:aws:iam::${PROD_ACCOUNT}:role/rds-failsafe-share` },
+            Principal: {
+              AWS: `arn:${partitionOf(REGION)}:iam::${PROD_ACCOUNT}:role/rds-failsafe-share`,
+            },
             Action: "sns:Publish",
             Resource: handoffTopicArn,
           },
@@ -253,16 +256,21 @@ export async function createWorld(options: WorldOptions = {}) {
     async inventory(): Promise<string[]> {
       const ids: string[] = [];
       for (const account of [prod, failsafe]) {
-        const instances = await account.rds.send(new DescribeDBSnapshotsCommand({}));
-        const clusters = await account.rds.send(new DescribeDBClusterSnapshotsCommand({}));
-        ids.push(
-          ...(instances.DBSnapshots ?? []).map(
-            (s) => `${account.accountId}:${s.DBSnapshotIdentifier}`,
-          ),
-          ...(clusters.DBClusterSnapshots ?? []).map(
-            (s) => `${account.accountId}:${s.DBClusterSnapshotIdentifier}`,
-          ),
-        );
+        // Every page (RDS answers at most 100 per call: emulator extension 17).
+        for await (const page of paginateDescribeDBSnapshots({ client: account.rds }, {})) {
+          ids.push(
+            ...(page.DBSnapshots ?? []).map(
+              (s) => `${account.accountId}:${s.DBSnapshotIdentifier}`,
+            ),
+          );
+        }
+        for await (const page of paginateDescribeDBClusterSnapshots({ client: account.rds }, {})) {
+          ids.push(
+            ...(page.DBClusterSnapshots ?? []).map(
+              (s) => `${account.accountId}:${s.DBClusterSnapshotIdentifier}`,
+            ),
+          );
+        }
       }
       return ids.sort();
     },
