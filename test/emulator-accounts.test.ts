@@ -24,7 +24,7 @@ describe("emulator: Lambda's account quota (extension 15)", function () {
   this.timeout(60_000);
   beforeEach(resetEmulator);
 
-  it("14: GetAccountSettings per account; a new account (10) cannot reserve concurrency, as Lambda keeps 100 unreserved", async () => {
+  it("15: GetAccountSettings per account; a new account (10) cannot reserve concurrency, as Lambda keeps 100 unreserved", async () => {
     await emulatorConfig({ rds_failsafe_accounts: { lambdaConcurrency: { [PROD_ACCOUNT]: 10 } } });
     const lambda = async (account: string) =>
       new LambdaClient({
