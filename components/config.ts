@@ -9,7 +9,7 @@ import { partitionOf } from "../handlers/partition";
 import { NAMES } from "./names";
 import { drRegionProblem } from "../handlers/settings";
 import { orgScaleProblems } from "./org-limits";
-import { checkSchedule } from "./schedule";
+import { checkSchedule, MAX_HEARTBEAT_HOURS } from "./schedule";
 
 export const PROJECT = "rds-failsafe";
 
@@ -380,6 +380,14 @@ export function parseStackConfig(raw: RawConfig, present: readonly string[] = []
         key,
         "must run at least hourly: the RPO alarm and the sweep-stopped alarm expect a run every hour",
         '"rate(1 hour)" (or "rate(30 minutes)")',
+      );
+    } else if (check.maxGapHours === undefined || check.maxGapHours + 1 > MAX_HEARTBEAT_HOURS) {
+      // The sweep-stopped alarm waits the schedule's longest gap and an hour (heartbeatHours):
+      // CloudWatch evaluates hourly periods over 7 days at most.
+      bad(
+        key,
+        "must run at least once a week, on days of the week or every day (the sweep-stopped alarm waits for a run at most 7 days)",
+        '"rate(1 hour)" (or e.g. "rate(6 hours)", "cron(0 3 * * ? *)")',
       );
     }
     return v;

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ProdSettingsInput } from "../handlers/settings";
+import { heartbeatHours } from "./schedule";
 import { SnapshotFunction } from "./function";
 import { FUNCTION_SCALING } from "./limits";
 import { SnapshotQuotaRequest } from "./snapshot-quota";
@@ -253,11 +254,11 @@ export class CopySide extends pulumi.ComponentResource {
       "prod-sweep-stopped",
       {
         name: "rds-failsafe-prod-sweep-stopped",
-        description:
-          "The prod sweep has not completed a run for 2 h (INSUFFICIENT_DATA): missed copies and shares are not caught up and unprotected databases not counted. See rds-failsafe-prod-sweep's logs.",
+        description: `The prod sweep has not completed a run for ${heartbeatHours(args.sweepSchedule)} h (INSUFFICIENT_DATA): missed copies and shares are not caught up and unprotected databases not counted. See rds-failsafe-prod-sweep's logs.`,
         ...metric,
         metricName: "SweepCompleted",
-        hours: 2,
+        // its schedule's longest gap and an hour (components/schedule.ts)
+        hours: heartbeatHours(args.sweepSchedule),
         topicArn: alarmTopicArn,
       },
       child,

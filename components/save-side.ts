@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { FailsafeSettingsInput } from "../handlers/settings";
 import { FAILSAFE_METRICS_SERVICE, METRICS_NAMESPACE } from "../handlers/metrics";
 import { anyAboveZeroAlarm, heartbeatAlarm } from "./alarms";
+import { heartbeatHours } from "./schedule";
 import { SnapshotFunction } from "./function";
 import { FUNCTION_SCALING } from "./limits";
 import { SnapshotQuotaRequest } from "./snapshot-quota";
@@ -360,11 +361,11 @@ export class SaveSide extends pulumi.ComponentResource {
       "failsafe-sweep-stopped",
       {
         name: "rds-failsafe-failsafe-sweep-stopped",
-        description:
-          "The failsafe sweep has not completed a run for 2 h (INSUFFICIENT_DATA): nothing checks the RPO or saves missed snapshots. See rds-failsafe-failsafe-sweep's logs and errors alarm.",
+        description: `The failsafe sweep has not completed a run for ${heartbeatHours(args.sweepSchedule)} h (INSUFFICIENT_DATA): nothing checks the RPO or saves missed snapshots. See rds-failsafe-failsafe-sweep's logs and errors alarm.`,
         ...metric,
         metricName: "SweepCompleted",
-        hours: 2,
+        // its schedule's longest gap and an hour (components/schedule.ts)
+        hours: heartbeatHours(args.sweepSchedule),
         topicArn: alarmTopicArn,
       },
       child,

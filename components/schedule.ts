@@ -12,6 +12,12 @@ export type ScheduleCheck =
       readonly ok: true;
       /** Whether the schedule fires at least once an hour, every hour. */
       readonly hourly: boolean;
+      /**
+       * The longest time between two runs, in whole hours rounded up (at least 1), when it can be
+       * told from the expression: rates, and crons that run every day (any hours) or on some days
+       * of every week; undefined for month- or year-bound crons.
+       */
+      readonly maxGapHours?: number;
     }
   | { readonly ok: false; readonly why: string };
 
@@ -76,7 +82,8 @@ export function checkSchedule(expression: string): ScheduleCheck {
             : `a rate above 1 takes the plural unit (rate(${value} ${rate[2]}s))`,
       };
     }
-    return { ok: true, hourly: value * unit.minutes <= 60 };
+    const minutes = value * unit.minutes;
+    return { ok: true, hourly: minutes <= 60, maxGapHours: Math.max(1, Math.ceil(minutes / 60)) };
   }
   const cron = /^cron\((.*)\)$/.exec(expression);
   if (!cron) {
@@ -106,7 +113,70 @@ export function checkSchedule(expression: string): ScheduleCheck {
     every(dow) &&
     month === "*" &&
     year === "*";
-  return { ok: true, hourly };
+  return { ok: true, hourly, maxGapHours: cronMaxGapHours(hours ?? "", dom, dow, month, year) };
+}
+
+/** Values a numeric cron field (no L/W/#) takes, or undefined when it uses those forms. */
+function expand(field: string, rule: FieldRule): number[] | undefined {
+  const values = new Set<number>();
+  for (const token of field.split(",")) {
+    const [range = "", stepText] = token.split("/");
+    const step = stepText === undefined ? 1 : Number(stepText);
+    let from: number | undefined;
+    let to: number | undefined;
+    if (range === "*") {
+      [from, to] = [rule.min, rule.max];
+    } else {
+      const [a = "", b] = range.split("-");
+      from = valueOf(a, rule);
+      // "a/step" runs from a to the field's end (EventBridge, like cron).
+      to = b !== undefined ? valueOf(b, rule) : stepText !== undefined ? rule.max : from;
+    }
+    if (from === undefined || to === undefined || to < from) {
+      return undefined;
+    }
+    for (let v = from; v <= to; v += step) {
+      values.add(v);
+    }
+  }
+  return [...values].sort((x, y) => x - y);
+}
+
+/** The longest cyclic gap between sorted values in a cycle of `length`. */
+function cyclicGap(values: readonly number[], length: number): number {
+  let gap = 0;
+  for (const [i, v] of values.entries()) {
+    const next = i + 1 < values.length ? (values[i + 1] as number) : (values[0] as number) + length;
+    gap = Math.max(gap, next - v);
+  }
+  return gap;
+}
+
+function cronMaxGapHours(
+  hours: string,
+  dom: string | undefined,
+  dow: string | undefined,
+  month: string | undefined,
+  year: string | undefined,
+): number | undefined {
+  const [hourRule, , , dowRule] = [FIELDS[1], FIELDS[2], FIELDS[3], FIELDS[4]];
+  if (!hourRule || !dowRule || month !== "*" || year !== "*") {
+    return undefined;
+  }
+  const runHours = expand(hours, hourRule);
+  if (!runHours || runHours.length === 0) {
+    return undefined;
+  }
+  const everyDay = (dom === "*" || dom === "?") && (dow === "*" || dow === "?");
+  if (everyDay) {
+    return cyclicGap(runHours, 24);
+  }
+  const days = dom === "?" ? expand(dow ?? "", dowRule) : undefined;
+  if (!days || days.length === 0) {
+    return undefined;
+  }
+  // Some days of every week: the longest gap is at most the day gap plus a day (bounded above).
+  return cyclicGap(days, 7) * 24 + 24;
 }
 
 function checkField(field: string, rule: FieldRule): string | undefined {
@@ -154,4 +224,22 @@ function valueOf(token: string, rule: FieldRule): number | undefined {
   }
   const value = Number(token);
   return value >= rule.min && value <= rule.max ? value : undefined;
+}
+
+/** CloudWatch's longest evaluation range for a period of an hour: 7 days (PutMetricAlarm). */
+export const MAX_HEARTBEAT_HOURS = 168;
+
+/**
+ * How many hourly periods a "has this stopped?" alarm waits for a schedule's run: its longest gap
+ * and one hour more, so one run late by minutes does not tell, one run missed does.
+ */
+export function heartbeatHours(expression: string): number {
+  const check = checkSchedule(expression);
+  const gap = check.ok ? check.maxGapHours : undefined;
+  if (gap === undefined || gap + 1 > MAX_HEARTBEAT_HOURS) {
+    throw new Error(
+      `schedule ${expression} runs less than once a week: no CloudWatch alarm can wait for it`,
+    );
+  }
+  return gap + 1;
 }

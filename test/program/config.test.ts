@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { closestKey, ConfigError, parseStackConfig, type RawConfig } from "../../components/config";
+import { checkSchedule, heartbeatHours } from "../../components/schedule";
 import { baseConfig, FAILSAFE, PROD } from "./support";
 
 const problems = (raw: RawConfig): string[] => {
@@ -224,7 +225,24 @@ describe("stack config", () => {
       "cron(0 18 ? * MON-FRI *)",
       "cron(0 0 ? * 2#1 *)",
     ]) {
+      assert.ok(checkSchedule(expression).ok, expression);
+    }
+    // A sweep must run at least weekly: its sweep-stopped alarm waits the longest gap and an hour.
+    for (const expression of [
+      "rate(1 minute)",
+      "rate(2 days)",
+      "cron(0 12 * * ? *)",
+      "cron(0/15 * * * ? *)",
+      "cron(0 18 ? * MON-FRI *)",
+    ]) {
       assert.deepEqual(problems({ ...copy, prodSweepSchedule: expression }), [], expression);
+    }
+    for (const sparse of ["rate(7 days)", "cron(0 8 1W * ? *)", "cron(0 0 ? * 2#1 *)"]) {
+      assert.match(
+        problems({ ...copy, prodSweepSchedule: sparse }).join("\n"),
+        /^rds-failsafe:prodSweepSchedule = .* must run at least once a week/,
+        sparse,
+      );
     }
     for (const hourly of [
       "rate(1 hour)",
@@ -234,6 +252,23 @@ describe("stack config", () => {
     ]) {
       assert.deepEqual(problems({ ...save, failsafeSweepSchedule: hourly }), [], hourly);
     }
+  });
+
+  it("waits for a sweep its schedule's longest gap and an hour before telling it stopped", () => {
+    for (const [expression, hours] of [
+      ["rate(1 hour)", 2],
+      ["rate(30 minutes)", 2],
+      ["rate(6 hours)", 7],
+      ["rate(2 days)", 49],
+      ["cron(5 * * * ? *)", 2],
+      ["cron(0 */4 * * ? *)", 5],
+      ["cron(0 2,3,20 * * ? *)", 18],
+      ["cron(0 12 * * ? *)", 25],
+      ["cron(0 18 ? * MON-FRI *)", 24 * 3 + 24 + 1],
+    ] as const) {
+      assert.equal(heartbeatHours(expression), hours, expression);
+    }
+    assert.throws(() => heartbeatHours("cron(0 8 1W * ? *)"), /runs less than once a week/);
   });
 
   it("serves many prod accounts from one save stack, and keeps prodAccountId working", () => {
