@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DATABASE_DETAIL_TYPE, DRILL_EVENT_IDS } from "../handlers/drill-events";
-import { DRILL_PREFIX } from "../handlers/drill-plan";
+import { DRILL_PREFIX } from "../handlers/naming";
 import { FAILSAFE_METRICS_SERVICE, METRICS_NAMESPACE } from "../handlers/metrics";
 import { anyAboveZeroAlarm } from "./alarms";
 import { FUNCTION_SCALING } from "./limits";

@@ -17,7 +17,9 @@ import type { Tags } from "./tags";
  * drill functions to delete a database: the role's delete rights are limited to this prefix AND
  * the tag (components/permissions.ts), and the handlers check both again before any delete.
  */
-export const DRILL_PREFIX = "failsafe-drill-";
+// Plain (handlers/naming.ts): the drills component imports it at deploy time, without the SDK.
+export { DRILL_PREFIX } from "./naming";
+import { DRILL_PREFIX } from "./naming";
 
 /** Tag keys of restore drills: on the drill database, and on the failsafe copy it was made from. */
 export const DRILL_TAG = {

@@ -1,5 +1,8 @@
 import { createHash } from "node:crypto";
 
+/** Restore drill databases are named (and tagged) as such (handlers/drill-plan.ts). */
+export const DRILL_PREFIX = "failsafe-drill-";
+
 /** A DB instance snapshot or an Aurora/Multi-AZ cluster snapshot: RDS keeps them apart everywhere. */
 export type SnapshotKind = "instance" | "cluster";
 

@@ -25,7 +25,8 @@ describe("deploy-time dependencies (npm ci --omit=dev)", function () {
       /program evaluated with the production dependencies only: \d+ resources/,
     );
     const archives = run.stdout.split("\n").filter((l) => l.startsWith("  rds-failsafe-"));
-    assert.equal(archives.length, 6, run.stdout);
+    // copy, share, prod sweep; save, retention, failsafe sweep, drill, drill-verify
+    assert.equal(archives.length, 8, run.stdout);
     for (const line of archives) {
       assert.match(
         line,

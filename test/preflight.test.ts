@@ -72,11 +72,16 @@ describe("preflight (emulator)", function () {
     const failed = findings.filter((f) => f.status !== "ok");
     assert.deepEqual(failed, [], output);
     assert.equal(status, 0);
-    for (const account of ["prod", "failsafe"]) {
+    // prod: copy 4 + share 2 + the sweep 1; failsafe: save 4 + retention 2 + the sweep 1 + the
+    // drill run 1 + drill-verify 2 (a scheduled function runs one at a time: one message group).
+    for (const [account, most] of [
+      ["prod", 7],
+      ["failsafe", 10],
+    ] as const) {
       const [concurrency] = find(findings, account, "Lambda concurrency");
       assert.match(
         concurrency?.detail ?? "",
-        /runs at most 8 at once .*the account has 10 unreserved of 10/,
+        new RegExp(`runs at most ${most} at once .*the account has 10 unreserved of 10`),
       );
       assert.equal(find(findings, account, "deploy role")[0]?.status, "ok");
       assert.equal(find(findings, account, "permissions boundary")[0]?.status, "ok");
@@ -88,7 +93,7 @@ describe("preflight (emulator)", function () {
     );
     assert.match(
       find(findings, "failsafe", "manual DB snapshots quota")[0]?.detail ?? "",
-      /^1 tagged DB instance\(s\) × 32 = 32 manual DB snapshots, plus 0 there already are: 32 of the quota 100/,
+      /^1 tagged DB instance\(s\) × 44 = 44 manual DB snapshots, plus 0 there already are: 44 of the quota 100 \(44 copies kept per database \(retentionDays 31, minCopies 7, keepWeekly 8, keepMonthly 12\)\)/,
     );
     assert.match(
       find(findings, "prod", "manual DB snapshots quota")[0]?.detail ?? "",
@@ -150,14 +155,15 @@ describe("preflight (emulator)", function () {
     );
     const quota = one("failsafe", "manual DB snapshots quota");
     assert.equal(quota.status, "fail");
-    // 5 tagged instances (d has no backups, but is tagged) × 32 copies = 160 > 100.
+    // 5 tagged instances (d has no backups, but is tagged) × 44 copies (31 days, the weekly and
+    // monthly tiers beyond them) = 220 > 100.
     assert.match(
       quota.detail,
-      /^5 tagged DB instance\(s\) × 32 = 160 manual DB snapshots, plus 0 there already are: 160 of the quota 100 .*full in about 20 days/,
+      /^5 tagged DB instance\(s\) × 44 = 220 manual DB snapshots, plus 0 there already are: 220 of the quota 100 .*full in about 20 days/,
     );
     assert.equal(
       quota.fix,
-      "set rds-failsafe:requestSnapshotQuota 200 (or request L-272F1212, service rds, in Service Quotas)",
+      "set rds-failsafe:requestSnapshotQuota 300 (or request L-272F1212, service rds, in Service Quotas)",
     );
     const backups = one("prod", "automated backups of d");
     assert.equal(backups.status, "fail");
@@ -281,5 +287,16 @@ describe("preflight (emulator)", function () {
       copiesKeptPerDatabase({ retentionDays: 365, minCopies: 7, freezeAfterHours: 48 }),
       366,
     );
+    // With the retention tiers (defaults 8 weekly, 12 monthly): the plan keeps 44; the quota
+    // metric's arithmetic is an upper bound (a tier copy may fall inside the daily window).
+    const tiered = {
+      retentionDays: 31,
+      minCopies: 7,
+      freezeAfterHours: 48,
+      keepWeekly: 8,
+      keepMonthly: 12,
+    };
+    assert.equal(copiesKeptPerDatabase(tiered), 44);
+    assert.ok(copiesKeptPerDatabase(tiered) <= copiesKeptPerSource(tiered));
   });
 });

@@ -22,8 +22,15 @@ describe("a lowered retentionDays: shown before, bounded after (emulator)", func
   const ids: string[] = [];
 
   beforeEach(async () => {
-    // The handlers as deployed after the change: retentionDays 7; 5 deletes per run.
-    world = await createWorld({ retentionDays: 7, minCopies: 3, maxActionsPerRun: 5 });
+    // The handlers as deployed after the change: retentionDays 7; 5 deletes per run; no retention
+    // tiers (this is about the delete budget; test/retention-tiers.test.ts is about the tiers).
+    world = await createWorld({
+      retentionDays: 7,
+      minCopies: 3,
+      maxActionsPerRun: 5,
+      keepWeekly: 0,
+      keepMonthly: 0,
+    });
     await world.failsafe.rds.send(
       new CreateDBInstanceCommand({
         DBInstanceIdentifier: "fixture",
@@ -63,7 +70,8 @@ describe("a lowered retentionDays: shown before, bounded after (emulator)", func
   const plans = () => world.failsafeLog.lines.filter((l) => l.message === "retention plan");
 
   it("retention-plan shows what --retention-days 7 would delete, and deletes nothing", async () => {
-    const files = writeStackFiles(); // today: retentionDays 31, minCopies 7
+    // today: retentionDays 31, minCopies 7, no tiers (the deploy under test runs none either)
+    const files = writeStackFiles({ failsafe: { keepWeekly: 0, keepMonthly: 0 } });
     const run = await runCli(
       ["retention-plan", "--retention-days", "7", "--stack-file", files.failsafe, "--json"],
       { failsafe: `arn:aws:iam::${FAILSAFE_ACCOUNT}:role/operator` },
@@ -74,8 +82,20 @@ describe("a lowered retentionDays: shown before, bounded after (emulator)", func
       wanted: Record<string, number>;
       lineages: LineagePlan[];
     };
-    assert.deepEqual(plan.current, { retentionDays: 31, minCopies: 7, freezeAfterHours: 48 });
-    assert.deepEqual(plan.wanted, { retentionDays: 7, minCopies: 7, freezeAfterHours: 48 });
+    assert.deepEqual(plan.current, {
+      retentionDays: 31,
+      minCopies: 7,
+      freezeAfterHours: 48,
+      keepWeekly: 0,
+      keepMonthly: 0,
+    });
+    assert.deepEqual(plan.wanted, {
+      retentionDays: 7,
+      minCopies: 7,
+      freezeAfterHours: 48,
+      keepWeekly: 0,
+      keepMonthly: 0,
+    });
     const [orders, ...more] = plan.lineages;
     assert.equal(more.length, 0);
     assert.equal(orders?.source, `${PROD_ACCOUNT}/instance/orders`);

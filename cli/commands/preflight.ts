@@ -317,7 +317,7 @@ async function checkFailsafe(
       c,
       tagged,
       kept,
-      `${kept} copies kept per database (retentionDays ${config.retentionDays}, minCopies ${config.minCopies})${others > 0 ? `; counts the checked prod account only, prodAccountIds lists ${others} more` : ""}`,
+      `${kept} copies kept per database (retentionDays ${config.retentionDays}, minCopies ${config.minCopies}, keepWeekly ${config.keepWeekly}, keepMonthly ${config.keepMonthly})${others > 0 ? `; counts the checked prod account only, prodAccountIds lists ${others} more` : ""}`,
       config.requestSnapshotQuota,
       add,
     );
@@ -890,7 +890,8 @@ async function managedSnapshotCount(rds: RDSClient, kind: SnapshotKind): Promise
  * included) are counted as the handlers apply them.
  */
 export function copiesKeptPerDatabase(
-  config: Pick<StackConfig, "retentionDays" | "minCopies" | "freezeAfterHours">,
+  config: Pick<StackConfig, "retentionDays" | "minCopies" | "freezeAfterHours"> &
+    Partial<Pick<StackConfig, "keepWeekly" | "keepMonthly">>,
 ): number {
   const now = new Date("2030-01-01T05:00:00Z");
   const days = Math.max(800, config.retentionDays * 2 + 10);

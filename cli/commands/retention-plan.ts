@@ -15,6 +15,8 @@ export interface RetentionPlanOptions {
   readonly retentionDays: string;
   readonly minCopies?: string;
   readonly freezeAfterHours?: string;
+  readonly keepWeekly?: string;
+  readonly keepMonthly?: string;
   readonly source?: string;
   readonly stackFile?: string;
   readonly json?: boolean;
@@ -42,6 +44,8 @@ export function registerRetentionPlan(
       "--freeze-after-hours <n>",
       "the freezeAfterHours to be deployed (default: the stack file's)",
     )
+    .option("--keep-weekly <n>", "the keepWeekly to be deployed (default: the stack file's)")
+    .option("--keep-monthly <n>", "the keepMonthly to be deployed (default: the stack file's)")
     .option("--source <db>", "one database: orders, instance/orders or <account>/instance/orders")
     .option(
       "--stack-file <file>",
@@ -83,6 +87,15 @@ export async function retentionPlan(
       options.freezeAfterHours !== undefined
         ? whole("--freeze-after-hours", options.freezeAfterHours, 25)
         : current.freezeAfterHours,
+    // The retention tiers (issue 12) keep weekly and monthly copies beyond retentionDays.
+    keepWeekly:
+      options.keepWeekly !== undefined
+        ? whole("--keep-weekly", options.keepWeekly, 0)
+        : current.keepWeekly,
+    keepMonthly:
+      options.keepMonthly !== undefined
+        ? whole("--keep-monthly", options.keepMonthly, 0)
+        : current.keepMonthly,
   };
   const failsafe = accountClients("failsafe", globals);
   const copies = await failsafeCopies(failsafe, options.source);
@@ -126,7 +139,7 @@ export async function retentionPlan(
     return plans;
   }
   const rules = (r: RetentionRules) =>
-    `retentionDays ${r.retentionDays}, minCopies ${r.minCopies}, freezeAfterHours ${r.freezeAfterHours}`;
+    `retentionDays ${r.retentionDays}, minCopies ${r.minCopies}, freezeAfterHours ${r.freezeAfterHours}, keepWeekly ${r.keepWeekly ?? 0}, keepMonthly ${r.keepMonthly ?? 0}`;
   out.line(`today:   ${rules(current)}`);
   out.line(`planned: ${rules(wanted)}`);
   out.line(
@@ -162,7 +175,14 @@ export async function retentionPlan(
 }
 
 function currentRules(stackFile: string | undefined): RetentionRules {
-  const defaults = { retentionDays: 31, minCopies: 7, freezeAfterHours: 48 };
+  // The program's defaults (components/config.ts, Pulumi.yaml).
+  const defaults = {
+    retentionDays: 31,
+    minCopies: 7,
+    freezeAfterHours: 48,
+    keepWeekly: 8,
+    keepMonthly: 12,
+  };
   const path =
     stackFile ?? (fs.existsSync("Pulumi.failsafe.yaml") ? "Pulumi.failsafe.yaml" : undefined);
   if (!path) return defaults; // no stack file: the program's defaults are what is deployed
@@ -170,8 +190,8 @@ function currentRules(stackFile: string | undefined): RetentionRules {
   if (!file.config) {
     throw new UsageError(`${path} is not a valid stack file: ${file.problems.join("; ")}`);
   }
-  const { retentionDays, minCopies, freezeAfterHours } = file.config;
-  return { retentionDays, minCopies, freezeAfterHours };
+  const { retentionDays, minCopies, freezeAfterHours, keepWeekly, keepMonthly } = file.config;
+  return { retentionDays, minCopies, freezeAfterHours, keepWeekly, keepMonthly };
 }
 
 function whole(flag: string, value: string, min: number): number {
