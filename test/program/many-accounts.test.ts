@@ -187,6 +187,9 @@ describe("many prod accounts (mocks)", function () {
       "aws:iam/rolePolicy:RolePolicy::failsafe-sweep",
       "aws:iam/rolePolicy:RolePolicy::save",
       "aws:kms/key:Key::messaging-key",
+      // the restore drills share the save side's settings (one bundle), prod accounts included
+      "aws:lambda/function:Function::drill",
+      "aws:lambda/function:Function::drill-verify",
       "aws:lambda/function:Function::failsafe-sweep",
       "aws:lambda/function:Function::retention",
       "aws:lambda/function:Function::save",
