@@ -878,7 +878,8 @@ function preflightReads(s: Scope): Statement[] {
     {
       Sid: "PreflightReadsTheBoundary",
       Effect: "Allow",
-      Action: ["iam:GetPolicy"],
+      // its document too: with drRegion, preflight checks it covers the DR region
+      Action: ["iam:GetPolicy", "iam:GetPolicyVersion"],
       Resource: boundary(s),
     },
   ];

@@ -981,6 +981,7 @@ describe("deploy roles as code: derived from the program's resource types", func
         ["iam:GetRole", deployRole(account)],
         ["iam:GetRole", `arn:aws:iam::${account}:role/${NAMES.fn.copy}`],
         ["iam:GetPolicy", boundaryArn(R, account)],
+        ["iam:GetPolicyVersion", boundaryArn(R, account)],
         ["lambda:GetAccountSettings", "*"],
         ["rds:DescribeAccountAttributes", "*"],
         ["rds:DescribeDBInstances", a("rds", "db:orders")],
