@@ -228,6 +228,8 @@ const bootstrap = bootstrapKind
         failsafeAccountId: config.failsafeAccountId,
         boundaryName: config.permissionsBoundary,
         breakGlassPrincipalArn: config.breakGlassPrincipalArn,
+        // bootstrap-failsafe only (the config check): the boundary and the deploy role cover it
+        drRegion: config.drRegion,
       },
       githubRepository: config.githubRepository,
       githubOidcProviderArn: config.githubOidcProviderArn,

@@ -93,7 +93,10 @@ export interface StackConfig {
   readonly deployEnvironment: string;
   /** Bootstrap: principals of the account (e.g. an SSO admin role) that may assume both roles. */
   readonly trustedPrincipalArns: readonly string[];
-  /** Optional DR region of the save side: every failsafe copy is copied there too. */
+  /**
+   * Optional DR region of the save side: every failsafe copy is copied there too. Set it on the
+   * failsafe account's bootstrap stack as well (its boundary and deploy role cover that region).
+   */
   readonly drRegion?: string;
   // --- operations (components/quota-check.ts) ---
   /** The accounts' manual-snapshot quota per kind and region (RDS default 100), for the check. */
@@ -590,12 +593,14 @@ export function parseStackConfig(raw: RawConfig, present: readonly string[] = []
 
   const recovery = recoveryConfig({ value, bad, int });
   // --- DR region (docs/organization.md): another region of the same partition, save side ---
+  // The failsafe account's bootstrap needs it too: the permissions boundary it creates holds the
+  // DR statements (in the DR region), and its deploy role manages the DR vault key there.
   const drRegion = value("drRegion");
   if (drRegion !== undefined) {
-    if (!save) {
+    if (!save && sides !== "bootstrap-failsafe") {
       bad(
         "drRegion",
-        `is a save-side setting (the failsafe account's DR copies), not for sides=${sides}`,
+        `is a save-side setting (the failsafe account's DR copies; its bootstrap-failsafe stack sets it too), not for sides=${sides}`,
         '""',
       );
     } else if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(drRegion)) {

@@ -28,6 +28,7 @@
  */
 import { partitionOf, servicePrincipal } from "../handlers/partition";
 import { BOOTSTRAP_ROLE_NAMES, DEFAULT_PERMISSIONS_BOUNDARY, PROJECT } from "./config";
+import { drCopyStatements, drRetentionStatements, drSweepStatements } from "./dr-permissions";
 import { policyDocument, type Statement } from "./iam";
 import { NAMES, regionArns } from "./names";
 import {
@@ -55,6 +56,13 @@ export interface DeployContext {
   readonly boundaryName?: string;
   /** The break-glass principal (failsafe): out of the deploy role's reach. */
   readonly breakGlassPrincipalArn?: string;
+  /**
+   * The failsafe account's DR region (`drRegion`, components/dr-region.ts), failsafe only: the
+   * boundary holds the DR statements of dr-copy, retention and the sweep; the deploy and preview
+   * roles manage and read the DR vault key and its alias there (the DR-region provider assumes
+   * the same deploy role). Without it, a function role under the boundary is denied every DR call.
+   */
+  readonly drRegion?: string;
 }
 
 /** The tag every create must carry (the providers' defaultTags, index.ts). */
@@ -94,6 +102,10 @@ const requestTagged = {
   StringEquals: { [`aws:RequestTag/${APPLICATION_TAG.key}`]: APPLICATION_TAG.value },
 };
 
+/** The regions the program deploys to in this account: its region, and the DR region (failsafe). */
+const regionsOf = (s: Scope) => [s.c.region, ...(s.c.drRegion ? [s.c.drRegion] : [])];
+/** The account's keys in those regions (a key ARN carries no name to scope by: see above). */
+const programKeys = (s: Scope) => regionsOf(s).map((region) => regionArns(region).keys(s.account));
 const functionRoles = (s: Scope) => Object.values(NAMES.fn).map((n) => s.arns.role(s.account, n));
 const functions = (s: Scope) => Object.values(NAMES.fn).map((n) => s.arns.lambda(s.account, n));
 const boundary = (s: Scope) => boundaryArn(s.c.region, s.account, s.c.boundaryName);
@@ -386,13 +398,13 @@ export const RESOURCE_TYPE_RIGHTS: Readonly<Record<string, TypeRights>> = {
           "kms:UntagResource",
           "kms:UpdateKeyDescription",
         ],
-        Resource: s.arns.keys(s.account),
+        Resource: programKeys(s),
       },
       {
         Sid: "ScheduleDeletionOfTheProgramsKeysOnly",
         Effect: "Allow",
         Action: ["kms:ScheduleKeyDeletion"],
-        Resource: s.arns.keys(s.account),
+        Resource: programKeys(s),
         Condition: {
           StringEquals: { [`aws:ResourceTag/${APPLICATION_TAG.key}`]: APPLICATION_TAG.value },
         },
@@ -408,7 +420,7 @@ export const RESOURCE_TYPE_RIGHTS: Readonly<Record<string, TypeRights>> = {
           "kms:GetKeyRotationStatus",
           "kms:ListResourceTags",
         ],
-        Resource: s.arns.keys(s.account),
+        Resource: programKeys(s),
       },
     ],
   },
@@ -420,7 +432,10 @@ export const RESOURCE_TYPE_RIGHTS: Readonly<Record<string, TypeRights>> = {
         Effect: "Allow",
         Action: ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
         // Aliases are authorized on the alias and on the key (KMS "Controlling access to aliases").
-        Resource: [aliasArn(s, `alias/${PROJECT}-*`), s.arns.keys(s.account)],
+        Resource: [
+          ...regionsOf(s).map((region) => aliasArn(s, region, `alias/${PROJECT}-*`)),
+          ...programKeys(s),
+        ],
       },
       { Sid: "ListAliases", Effect: "Allow", Action: ["kms:ListAliases"], Resource: "*" },
     ],
@@ -863,7 +878,8 @@ function preflightReads(s: Scope): Statement[] {
     {
       Sid: "PreflightReadsTheBoundary",
       Effect: "Allow",
-      Action: ["iam:GetPolicy"],
+      // its document too: with drRegion, preflight checks it covers the DR region
+      Action: ["iam:GetPolicy", "iam:GetPolicyVersion"],
       Resource: boundary(s),
     },
   ];
@@ -917,14 +933,17 @@ function deployDenies(c: DeployContext, s: Scope): Statement[] {
 
 /**
  * The permissions boundary of every role the program creates in this account: the union of what
- * the functions of this side need (components/permissions.ts), plus writing their own logs and
- * reading their own queues. The prod accounts a save side serves are a wildcard here (a new prod
- * account must not need the bootstrap re-run; each function's own policy names the accounts).
+ * the functions of this side need (components/permissions.ts, and with a DR region
+ * components/dr-permissions.ts), plus writing their own logs and reading their own queues. The
+ * prod accounts a save side serves are a wildcard here (a new prod account must not need the
+ * bootstrap re-run; each function's own policy names the accounts). Compacted to fit one managed
+ * policy (compactBoundary).
  */
 export function boundaryStatements(c: DeployContext): Statement[] {
   if (c.kind === "management") {
     throw new Error("the management account runs no function: it has no boundary");
   }
+  scope(c); // drRegion only on the failsafe account
   const arns = regionArns(c.region);
   const accounts =
     c.kind === "prod"
@@ -933,43 +952,284 @@ export function boundaryStatements(c: DeployContext): Statement[] {
   // Restore drills (components/drills.ts): their subnet group is a stack setting the bootstrap
   // does not know, so the boundary allows any (each drill role's own policy names the one).
   const anyPlacement = { subnetGroup: "*" };
-  const builders =
+  // The DR region (drRegion on the bootstrap-failsafe stack): dr-copy's statements, and the DR
+  // statements retention and the failsafe sweep get (components/save-side.ts).
+  const dr = c.drRegion ? { region: c.region, drRegion: c.drRegion, failsafe: c.account } : null;
+  const builders: ((a: typeof accounts) => Statement[])[] =
     c.kind === "prod"
       ? [copyStatements, shareStatements, prodSweepStatements]
       : [
           saveStatements,
           retentionStatements,
           failsafeSweepStatements,
-          (a: typeof accounts) => drillStatements(a, anyPlacement),
-          (a: typeof accounts) => drillVerifyStatements(a, anyPlacement),
+          (a) => drillStatements(a, anyPlacement),
+          (a) => drillVerifyStatements(a, anyPlacement),
+          ...(dr
+            ? [
+                () => drCopyStatements(dr),
+                () => drRetentionStatements(dr),
+                () => drSweepStatements(dr),
+              ]
+            : []),
         ];
-  const functionNeeds = builders.flatMap((build) => build(accounts));
-  return [
-    {
-      Sid: "WriteOwnLogs",
-      Effect: "Allow",
-      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: `${arns.logGroup(c.account, `/aws/lambda/${PROJECT}-*`)}:*`,
-    },
-    {
-      Sid: "ConsumeOwnQueue",
-      Effect: "Allow",
-      Action: [
-        "sqs:ChangeMessageVisibility",
-        "sqs:DeleteMessage",
-        "sqs:GetQueueAttributes",
-        "sqs:ReceiveMessage",
-      ],
-      Resource: arns.queue(c.account, `${PROJECT}-*`),
-    },
-    ...sameScopeMerged(unionBySid(functionNeeds)),
-  ];
+  const functionNeeds = builders
+    .flatMap((build) => build(accounts))
+    .map((s) => otherAccountsOnly(s, c.account));
+  return compactBoundary(
+    [
+      {
+        Sid: "WriteOwnLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: `${arns.logGroup(c.account, `/aws/lambda/${PROJECT}-*`)}:*`,
+      },
+      {
+        Sid: "ConsumeOwnQueue",
+        Effect: "Allow",
+        Action: [
+          "sqs:ChangeMessageVisibility",
+          "sqs:DeleteMessage",
+          "sqs:GetQueueAttributes",
+          "sqs:ReceiveMessage",
+        ],
+        Resource: arns.queue(c.account, `${PROJECT}-*`),
+      },
+      ...unionBySid(functionNeeds),
+    ],
+    [c.region, ...(c.drRegion ? [c.drRegion] : [])],
+  );
 }
 
 /**
- * Statements with the same effect, resources and conditions as one (actions unioned): exactly
- * what they allowed apart, in fewer characters — the boundary is one managed policy, 6,144 at
- * most ("IAM and AWS STS quotas"), and the restore drills' many narrow statements overran it.
+ * The save side's statements on the prod accounts' snapshots and keys name the accounts with
+ * `StringEquals aws:ResourceAccount [...]` (components/permissions.ts, inAccounts). In the
+ * boundary the accounts are `*`, and StringEquals compares literally: `["*"]` matches no account,
+ * so every copy of a shared snapshot was denied under the boundary. Here it becomes "any account
+ * but this one" (the ARN's `*` account already says any; this one's own keys stay pinned by
+ * alias in their own statements).
+ */
+function otherAccountsOnly(s: Statement, own: string): Statement {
+  const equals = s.Condition?.StringEquals;
+  const accounts = equals?.["aws:ResourceAccount"];
+  if (!equals || !Array.isArray(accounts) || accounts.join() !== "*") {
+    return s;
+  }
+  const { ["aws:ResourceAccount"]: _any, ...rest } = equals;
+  const { StringEquals: _equals, ...otherOperators } = s.Condition ?? {};
+  return {
+    ...s,
+    Condition: {
+      ...otherOperators,
+      ...(Object.keys(rest).length ? { StringEquals: rest } : {}),
+      StringNotEquals: { "aws:ResourceAccount": own },
+    },
+  };
+}
+
+/**
+ * The boundary is ONE customer managed policy: 6,144 characters at most, whitespace not counted
+ * ("IAM and AWS STS quotas", IAM User Guide; a role has one boundary, it cannot be split). The
+ * functions' statements of the failsafe account with drills and a DR region are far over that in
+ * the longest partition (aws-us-gov: ~8,000), so the boundary is compacted. Steps 1-4 allow
+ * exactly what the statements allowed before:
+ * 1. no Sids (a boundary's statements need no ids; ~650 characters);
+ * 2. a resource another statement already allows, for at least the same actions under a subset
+ *    of the conditions, is dropped (a statement left without resources goes);
+ * 3. statements with the same effect, actions and conditions become one (resources unioned);
+ * 4. statements with the same effect, resources and conditions become one (actions unioned).
+ * Steps 5-7 allow more than the functions' own policies, never anything destructive:
+ * 5. reads (rds:Describe*, no condition) are allowed on every RDS resource of the account in the
+ *    boundary's regions (the functions' policies name snapshots, clusters and instances one type
+ *    at a time): metadata only, nothing written;
+ * 6. the vault keys of both regions through RDS (kms:CreateGrant for AWS resources and
+ *    kms:DescribeKey, pinned to the vault alias) become one statement: either region's key
+ *    through either region's RDS (a cross-region copy uses both keys, each through its region);
+ * 7. a restore right on the failsafe copies joins the delete right on the same copies (same tag
+ *    condition) and so covers the DR region's copies too: a restore is authorized on the snapshot
+ *    AND on the new instance or cluster in the snapshot's region (RDS restores from a snapshot of
+ *    its own region), and the boundary allows new ones only as failsafe-drill-* in the primary
+ *    region, so no restore in the DR region can succeed.
+ * Every destructive action (rds:Delete*, and any other the functions ever get: tag removal,
+ * snapshot attribute changes, key deletion) keeps exactly the resources and conditions of the
+ * functions' policies. test/program/deploy-roles.test.ts holds the result under 6,144 for
+ * aws-us-gov with a DR region, and judges what it allows and denies with the IAM policy engine.
+ */
+export function compactBoundary(
+  statements: readonly Statement[],
+  regions: readonly string[],
+): Statement[] {
+  let out = statements.map(({ Sid: _sid, ...s }) => coarseReads(s, regions));
+  for (let before = Infinity; policyDocument(out).length < before;) {
+    before = policyDocument(out).length;
+    out = sameScopeMerged(restoresJoined(vaultKeysMerged(sameActionsMerged(withoutCovered(out)))));
+  }
+  return out;
+}
+
+const RDS_READ = /^rds:Describe[A-Za-z]+$/;
+const RDS_ARN = /^arn:([\w-]+):rds:[\w-]+:(\d{12}):/;
+
+/** Step 5: rds:Describe* only, no condition: every RDS resource of the account, per region. */
+function coarseReads(s: Statement, regions: readonly string[]): Statement {
+  const actions = toArray(s.Action);
+  const resources = toArray(s.Resource);
+  if (
+    s.Effect !== "Allow" ||
+    s.Condition ||
+    !actions.every((a) => RDS_READ.test(a)) ||
+    !resources.every((r) => RDS_ARN.test(r))
+  ) {
+    return s;
+  }
+  const coarse = resources.flatMap((r) => {
+    const [, partition, account] = RDS_ARN.exec(r) ?? [];
+    return regions.map((region) => `arn:${partition}:rds:${region}:${account}:*`);
+  });
+  return { ...s, Resource: [...new Set(coarse)] };
+}
+
+const RESTORES = ["rds:RestoreDBClusterFromSnapshot", "rds:RestoreDBInstanceFromDBSnapshot"];
+const SNAPSHOT_ARN = /^arn:[\w-]+:rds:[\w-]+:\d{12}:(cluster-)?snapshot:/;
+
+/** Step 7: restores only, on snapshots only → into the statement with its condition and more. */
+function restoresJoined(statements: readonly Statement[]): Statement[] {
+  const out = [...statements];
+  for (let i = 0; i < out.length; i++) {
+    const x = out[i] as Statement;
+    const restores = toArray(x.Action);
+    const resources = toArray(x.Resource);
+    if (
+      x.Effect !== "Allow" ||
+      !restores.every((a) => RESTORES.includes(a)) ||
+      !resources.every((r) => SNAPSHOT_ARN.test(r))
+    ) {
+      continue;
+    }
+    const j = out.findIndex(
+      (y, k) =>
+        k !== i &&
+        y.Effect === "Allow" &&
+        JSON.stringify(y.Condition ?? null) === JSON.stringify(x.Condition ?? null) &&
+        resources.every((r) => toArray(y.Resource).includes(r)),
+    );
+    const into = out[j];
+    if (!into) {
+      continue;
+    }
+    out[j] = { ...into, Action: [...new Set([...toArray(into.Action), ...restores])].sort() };
+    out.splice(i, 1);
+    i -= 1;
+  }
+  return out;
+}
+
+/** Step 2. A resource pattern covers another when its `*`s match the other's text, `*`s included. */
+function withoutCovered(statements: readonly Statement[]): Statement[] {
+  const out = statements.map((s) => ({ ...s, Resource: toArray(s.Resource) }));
+  out.forEach((x, i) => {
+    x.Resource = x.Resource.filter(
+      (r) =>
+        !out.some(
+          (y, j) =>
+            j !== i &&
+            y.Effect === x.Effect &&
+            toArray(x.Action).every((a) => toArray(y.Action).includes(a)) &&
+            conditionsWeaker(y.Condition, x.Condition) &&
+            y.Resource.some((p) => patternCovers(p, r)),
+        ),
+    );
+  });
+  return out.filter((s) => s.Resource.length > 0);
+}
+
+/** Every condition of `weaker` is one of `stronger` (conditions are ANDed: weaker allows more). */
+function conditionsWeaker(weaker: Statement["Condition"], stronger: Statement["Condition"]) {
+  return Object.entries(weaker ?? {}).every(([operator, clause]) =>
+    Object.entries(clause).every(
+      ([key, value]) =>
+        JSON.stringify(toArray(value).sort()) ===
+        JSON.stringify(toArray(stronger?.[operator]?.[key]).sort()),
+    ),
+  );
+}
+
+function patternCovers(pattern: string, resource: string): boolean {
+  const glob = pattern
+    .split("*")
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+    .join(".*");
+  return new RegExp(`^${glob}$`).test(resource);
+}
+
+/** Step 3. */
+function sameActionsMerged(statements: readonly Statement[]): Statement[] {
+  const byActions = new Map<string, Statement>();
+  for (const s of statements) {
+    const key = JSON.stringify([s.Effect, [...toArray(s.Action)].sort(), s.Condition ?? null]);
+    const existing = byActions.get(key);
+    byActions.set(
+      key,
+      existing
+        ? {
+            ...existing,
+            Resource: [...new Set([...toArray(existing.Resource), ...toArray(s.Resource)])],
+          }
+        : s,
+    );
+  }
+  return [...byActions.values()];
+}
+
+/**
+ * Step 6: statements that differ only in their resources and kms:ViaService (the vault key of
+ * each region through RDS in that region, dr-permissions.ts vaultKeysThroughRds) become one.
+ */
+function vaultKeysMerged(statements: readonly Statement[]): Statement[] {
+  const VIA = "kms:ViaService";
+  const byRest = new Map<string, Statement>();
+  for (const s of statements) {
+    const via = s.Condition?.StringEquals?.[VIA];
+    if (
+      via === undefined ||
+      !toArray(via).every((v) => typeof v === "string" && v.startsWith("rds.")) ||
+      !toArray(s.Action).every((a) => a === "kms:CreateGrant" || a === "kms:DescribeKey")
+    ) {
+      byRest.set(JSON.stringify(s), s);
+      continue;
+    }
+    const { [VIA]: _via, ...equals } = s.Condition?.StringEquals ?? {};
+    const key = JSON.stringify([
+      s.Effect,
+      [...toArray(s.Action)].sort(),
+      { ...s.Condition, StringEquals: equals },
+    ]);
+    const existing = byRest.get(key);
+    if (!existing) {
+      byRest.set(key, s);
+      continue;
+    }
+    const vias = [
+      ...new Set([...toArray(existing.Condition?.StringEquals?.[VIA]), ...toArray(via)]),
+    ];
+    byRest.set(key, {
+      ...existing,
+      Resource: [...new Set([...toArray(existing.Resource), ...toArray(s.Resource)])],
+      Condition: {
+        ...existing.Condition,
+        StringEquals: {
+          ...existing.Condition?.StringEquals,
+          [VIA]: vias.length === 1 ? vias[0] : vias,
+        },
+      },
+    });
+  }
+  return [...byRest.values()];
+}
+
+/**
+ * Step 4. Statements with the same effect, resources and conditions as one (actions unioned):
+ * exactly what they allowed apart, in fewer characters (the restore drills' many narrow
+ * statements overran the limit first).
  */
 function sameScopeMerged(statements: readonly Statement[]): Statement[] {
   const byScope = new Map<string, Statement>();
@@ -1039,12 +1299,15 @@ function rightsFor(kind: DeployAccount): TypeRights[] {
 }
 
 function scope(c: DeployContext): Scope {
+  if (c.drRegion !== undefined && c.kind !== "failsafe") {
+    throw new Error(`drRegion is the failsafe account's, not the ${c.kind} account's`);
+  }
   const arns = regionArns(c.region);
   return { arns, c, account: c.account, named: (build) => build(`${PROJECT}-*`) };
 }
 
-function aliasArn(s: Scope, alias: string): string {
-  return `arn:${s.arns.partition}:kms:${s.c.region}:${s.account}:${alias}`;
+function aliasArn(s: Scope, region: string, alias: string): string {
+  return `arn:${s.arns.partition}:kms:${region}:${s.account}:${alias}`;
 }
 
 /** Same Sid → one statement (the type entries share some, e.g. ManageTopics), actions unioned. */

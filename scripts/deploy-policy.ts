@@ -1,5 +1,5 @@
 // npm run deploy-policy -- <prod|failsafe|management> [--region R] [--account A] [--failsafe-account F]
-//   [--break-glass ARN] [--boundary NAME]
+//   [--break-glass ARN] [--boundary NAME] [--dr-region R (failsafe: the failsafe stack's drRegion)]
 //
 // Prints the deploy role's policy documents (one per managed policy, IAM's 6,144-character limit),
 // the read-only preview role's and the permissions boundary, as the bootstrap stacks create them
@@ -15,6 +15,10 @@ const program = new Command("deploy-policy")
   .option("--failsafe-account <id>", "the failsafe account", "222222222222")
   .option("--break-glass <arn>", "the break-glass principal (failsafe)")
   .option("--boundary <name>", "the permissions boundary policy's name", "rds-failsafe-boundary")
+  .option(
+    "--dr-region <region>",
+    "failsafe: the failsafe stack's drRegion (boundary, DR vault key)",
+  )
   .parse(process.argv);
 const [kind] = program.args as [DeployAccount];
 if (!["prod", "failsafe", "management"].includes(kind)) {
@@ -27,6 +31,7 @@ const o = program.opts<{
   failsafeAccount: string;
   breakGlass?: string;
   boundary: string;
+  drRegion?: string;
 }>();
 const documents = deployDocuments({
   region: o.region,
@@ -35,6 +40,7 @@ const documents = deployDocuments({
   failsafeAccountId: o.failsafeAccount,
   boundaryName: o.boundary,
   ...(o.breakGlass ? { breakGlassPrincipalArn: o.breakGlass } : {}),
+  ...(o.drRegion ? { drRegion: o.drRegion } : {}),
 });
 const pretty = (json: string) => JSON.stringify(JSON.parse(json), null, 2);
 documents.deploy.forEach((d, i) => {

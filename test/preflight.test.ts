@@ -229,6 +229,34 @@ describe("preflight (emulator)", function () {
     assert.equal(find(f2, "failsafe", "permissions boundary")[0]?.status, "fail");
   });
 
+  it("warns when the failsafe stack has drRegion but the bootstrap's boundary lacks the DR region", async () => {
+    const dr = "eu-central-1";
+    const boundary = async () => {
+      const { findings, output } = await preflight(
+        writeStackFiles({ failsafe: { drRegion: dr } }),
+        "--only",
+        "failsafe",
+      );
+      const [finding, ...more] = find(findings, "failsafe", "permissions boundary");
+      assert.equal(more.length, 0, output);
+      return finding;
+    };
+    await prepareAccountPair();
+    const without = await boundary();
+    assert.equal(without?.status, "warn");
+    assert.match(
+      without?.detail ?? "",
+      /names nothing in the DR region eu-central-1: every DR copy/,
+    );
+    assert.match(
+      without?.fix ?? "",
+      /pulumi config set --stack bootstrap-failsafe rds-failsafe:drRegion eu-central-1/,
+    );
+    await resetEmulator();
+    await prepareAccountPair({ drRegion: dr });
+    assert.equal((await boundary())?.status, "ok");
+  });
+
   it("runs as the read-only preview role (the pull-request job): the deploy role is checked to exist, not assumed", async () => {
     await prepareAccountPair();
     const files = writeStackFiles();

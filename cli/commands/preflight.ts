@@ -8,7 +8,13 @@ import {
   ListRulesCommand,
   ListTagsForResourceCommand as ListRuleTagsCommand,
 } from "@aws-sdk/client-eventbridge";
-import { GetPolicyCommand, GetRoleCommand, GetUserCommand, IAMClient } from "@aws-sdk/client-iam";
+import {
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetUserCommand,
+  IAMClient,
+} from "@aws-sdk/client-iam";
 import {
   DescribeKeyCommand,
   GetKeyPolicyCommand,
@@ -436,7 +442,16 @@ async function checkBoundary(
   }
   const arn = boundaryArn(config.region, account, config.permissionsBoundary);
   try {
-    await c.iam.send(new GetPolicyCommand({ PolicyArn: arn }));
+    const policy = await c.iam.send(new GetPolicyCommand({ PolicyArn: arn }));
+    if (config.drRegion && !(await boundaryCoversRegion(c, arn, policy, config.drRegion))) {
+      add(
+        "permissions boundary",
+        "warn",
+        `${arn} exists but names nothing in the DR region ${config.drRegion}: every DR copy, DR retention and DR sweep call of the functions would be denied by it`,
+        `set drRegion on the bootstrap stack too and re-run it: pulumi config set --stack bootstrap-${c.name} ${PROJECT}:drRegion ${config.drRegion} && pulumi up --stack bootstrap-${c.name}`,
+      );
+      return;
+    }
     add("permissions boundary", "ok", `${arn} exists`);
   } catch (err) {
     add(
@@ -448,6 +463,33 @@ async function checkBoundary(
       `run the bootstrap stack (pulumi up --stack bootstrap-${c.name}), or set ${PROJECT}:permissionsBoundary none`,
     );
   }
+}
+
+/**
+ * Whether the boundary's default version names a resource in `region` (the bootstrap-failsafe
+ * stack puts the DR statements there when it has drRegion: components/deploy-permissions.ts).
+ * GetPolicyVersion returns the document URL-encoded (RFC 3986), as the IAM API reference says.
+ */
+async function boundaryCoversRegion(
+  c: Clients,
+  arn: string,
+  policy: { Policy?: { DefaultVersionId?: string } },
+  region: string,
+): Promise<boolean> {
+  const version = await c.iam.send(
+    new GetPolicyVersionCommand({
+      PolicyArn: arn,
+      VersionId: policy.Policy?.DefaultVersionId ?? "v1",
+    }),
+  );
+  const raw = version.PolicyVersion?.Document ?? "";
+  const text = raw.trimStart().startsWith("{") ? raw : decodeURIComponent(raw);
+  const document = JSON.parse(text) as { Statement?: { Resource?: string | string[] }[] };
+  return (document.Statement ?? []).some((s) =>
+    (Array.isArray(s.Resource) ? s.Resource : [s.Resource ?? ""]).some((r) =>
+      r.includes(`:${region}:`),
+    ),
+  );
 }
 
 async function checkBreakGlass(c: Clients, principal: string | undefined, add: Add): Promise<void> {

@@ -49,6 +49,43 @@ describe("bootstrap stacks: the deploy roles as code", function () {
     runs.failsafe = evaluateProgram(bootstrapConfig("failsafe"));
   });
 
+  it("failsafe with drRegion: the boundary holds the DR region's statements, the deploy role its vault key", () => {
+    const dr = "eu-central-1";
+    const e = evaluateProgram(bootstrapConfig("failsafe", { drRegion: dr }));
+    const context = {
+      region: "eu-west-1",
+      account: FAILSAFE,
+      kind: "failsafe" as const,
+      failsafeAccountId: FAILSAFE,
+      breakGlassPrincipalArn: `arn:aws:iam::${FAILSAFE}:role/break-glass`,
+    };
+    const expected = deployDocuments({ ...context, drRegion: dr });
+    const policies = ofType(e, "aws:iam/policy:Policy");
+    const boundary = policies.find((p) => p.inputs.name === "rds-failsafe-boundary");
+    assert.equal(boundary?.inputs.policy, expected.boundary);
+    assert.notEqual(expected.boundary, deployDocuments(context).boundary);
+    const drArns = (document: unknown) =>
+      statementsOf(document).flatMap((s) =>
+        asArray(s.Resource as string | string[]).filter((r) => r.includes(`:${dr}:`)),
+      );
+    assert.ok(
+      drArns(boundary?.inputs.policy).some((r) => r.includes(":rds:")),
+      "DR snapshots",
+    );
+    assert.ok(
+      drArns(boundary?.inputs.policy).some((r) => r.includes(":kms:")),
+      "DR vault key",
+    );
+    const deploy = policies
+      .filter((p) => String(p.inputs.name).startsWith("rds-failsafe-deploy-"))
+      .map((p) => String(p.inputs.policy));
+    assert.deepEqual(deploy, expected.deploy);
+    assert.ok(deploy.flatMap(drArns).includes(`arn:aws:kms:${dr}:${FAILSAFE}:key/*`));
+    assert.ok(
+      deploy.flatMap(drArns).includes(`arn:aws:kms:${dr}:${FAILSAFE}:alias/rds-failsafe-*`),
+    );
+  });
+
   for (const side of ["prod", "failsafe"] as const) {
     const account = side === "prod" ? PROD : FAILSAFE;
     it(`${side}: boundary, deploy role (managed policies), preview role, GitHub OIDC provider and CI roles, on the administrator's provider`, () => {

@@ -38,21 +38,28 @@ import {
  */
 
 const R = "eu-west-1";
+/** The failsafe account's DR region in the DR modes (test/program/dr.test.ts uses it too). */
+const DR = "eu-central-1";
 const BREAK_GLASS = `arn:aws:iam::${FAILSAFE}:role/break-glass`;
 const DEFAULT_TAG_KEYS = ["Application", "ManagedBy", "Side", "Stack"];
 
-const context = (kind: DeployAccount): DeployContext => ({
+const context = (kind: DeployAccount, drRegion?: string): DeployContext => ({
   region: R,
   account: kind === "prod" ? PROD : kind === "failsafe" ? FAILSAFE : MANAGEMENT,
   kind,
   failsafeAccountId: FAILSAFE,
   breakGlassPrincipalArn: kind === "failsafe" ? BREAK_GLASS : undefined,
+  ...(drRegion ? { drRegion } : {}),
 });
 const documents = {
   prod: deployDocuments(context("prod")),
   failsafe: deployDocuments(context("failsafe")),
   management: deployDocuments(context("management")),
 };
+/** The failsafe account's documents when its bootstrap stack sets drRegion (the DR modes). */
+const drDocuments = deployDocuments(context("failsafe", DR));
+const documentsOf = (kind: DeployAccount, mode: string) =>
+  kind === "failsafe" && mode.includes("drRegion") ? drDocuments : documents[kind];
 const deployRole = (account: string) =>
   `arn:aws:iam::${account}:role/${BOOTSTRAP_ROLE_NAMES.deploy}`;
 const previewRole = (account: string) =>
@@ -67,6 +74,8 @@ const CONFIGS: Record<string, Record<string, string>> = {
   copy: baseConfig("copy"),
   both: baseConfig("both"),
   "save + orgGuard": orgGuardConfig("save"),
+  "save + drRegion": { ...baseConfig("save"), drRegion: DR },
+  "save + orgGuard + drRegion": { ...orgGuardConfig("save"), drRegion: DR },
   "both + e-mail + snapshot quota": {
     ...baseConfig("both"),
     notifications: "email",
@@ -189,7 +198,8 @@ function callsFor(r: ResourceRecord, e: Evaluation): Call[] {
     case "aws:kms/key:Key": {
       const key = String(state.arn);
       const policy = String(inputs.policy);
-      const vault = r.name === "vault";
+      // the vault key and the DR region's (components/dr-region.ts DrVault): the same lock-down
+      const vault = r.name === "vault" || r.name === "dr-vault-key";
       const keyCall = (action: string, extra: Partial<Call> = {}): Call => ({
         action,
         resource: key,
@@ -220,11 +230,12 @@ function callsFor(r: ResourceRecord, e: Evaluation): Call[] {
       ];
     }
     case "aws:kms/alias:Alias": {
-      const alias = arn("kms", account, name);
       const key = ofType(e, "aws:kms/key:Key").find(
         (k) => k.state.keyId === inputs.targetKeyId && k.provider === r.provider,
       );
       assert.ok(key, `${r.urn}: its key`);
+      // an alias is in its key's region (the DR vault key's alias is in the DR region)
+      const alias = arn("kms", account, name, String(key.state.arn).split(":")[3]);
       const onKey = { resource: String(key.state.arn), resourcePolicy: String(key.inputs.policy) };
       return ["kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"].flatMap((action) => [
         { action, resource: alias },
@@ -386,6 +397,7 @@ function tagContext(e: Evaluation, r: ResourceRecord): Record<string, ContextVal
 }
 
 async function deployDecision(
+  mode: string,
   e: Evaluation,
   r: ResourceRecord,
   call: Call,
@@ -402,7 +414,7 @@ async function deployDecision(
     action: call.action,
     resource: call.resource,
     ...(call.resource === "*" ? { resourceAccount: account } : {}),
-    identityPolicies: documents[kind].deploy.map((d, i) => ({
+    identityPolicies: documentsOf(kind, mode).deploy.map((d, i) => ({
       name: `deploy-${i + 1}`,
       document: d,
     })),
@@ -447,14 +459,36 @@ describe("deploy roles as code: derived from the program's resource types", func
   });
 
   it("fits IAM's limits: managed policies ≤ 6,144 characters, ≤ 10 per role; boundary one policy", () => {
-    for (const [kind, d] of Object.entries(documents)) {
+    // The longest partition's ARNs (aws-us-gov, and its two regions) make the largest documents;
+    // the failsafe boundary with a DR region (and the drills, always in it) is the largest one.
+    const gov = (kind: DeployAccount, drRegion?: string) =>
+      deployDocuments({
+        ...context(kind),
+        region: "us-gov-west-1",
+        ...(kind === "failsafe"
+          ? { breakGlassPrincipalArn: BREAK_GLASS.replace(":aws:", ":aws-us-gov:") }
+          : {}),
+        ...(drRegion ? { drRegion } : {}),
+      });
+    const all = {
+      ...documents,
+      [`failsafe + drRegion ${DR}`]: drDocuments,
+      "prod aws-us-gov": gov("prod"),
+      "failsafe aws-us-gov": gov("failsafe"),
+      "failsafe aws-us-gov + drRegion us-gov-east-1": gov("failsafe", "us-gov-east-1"),
+      "management aws-us-gov": gov("management"),
+    };
+    for (const [kind, d] of Object.entries(all)) {
       assert.ok(d.deploy.length <= 10, kind);
       for (const doc of d.deploy) {
         assert.ok(doc.length <= MANAGED_POLICY_MAX_CHARACTERS, `${kind}: ${doc.length}`);
       }
       assert.ok(d.preview.length <= 10_240, `${kind} preview inline: ${d.preview.length}`);
       if (d.boundary) {
-        assert.ok(d.boundary.length <= MANAGED_POLICY_MAX_CHARACTERS, `${kind} boundary`);
+        assert.ok(
+          d.boundary.length <= MANAGED_POLICY_MAX_CHARACTERS,
+          `${kind} boundary: ${d.boundary.length}`,
+        );
       }
       console.log(
         `      ${kind}: deploy ${d.deploy.map((x) => x.length).join(" + ")} characters in ${d.deploy.length} policies, preview ${d.preview.length}${d.boundary ? `, boundary ${d.boundary.length}` : ""}`,
@@ -486,7 +520,7 @@ describe("deploy roles as code: derived from the program's resource types", func
             )
           ) {
             // permissionsBoundary: none is for deploy roles not made by the bootstrap.
-            const result = await deployDecision(e, r, call);
+            const result = await deployDecision(mode, e, r, call);
             assert.equal(
               result.decision,
               "ImplicitlyDenied",
@@ -495,7 +529,7 @@ describe("deploy roles as code: derived from the program's resource types", func
             continue;
           }
           const scps = kindOfProvider(r.provider) === "failsafe" ? scp : [];
-          const result = await deployDecision(e, r, call, scps);
+          const result = await deployDecision(mode, e, r, call, scps);
           assert.equal(
             result.decision,
             call.expected ?? "Allowed",
@@ -705,18 +739,39 @@ describe("deploy roles as code: derived from the program's resource types", func
 
   it("a role with the boundary can do what its own policy grants, and nothing beyond the boundary", async () => {
     let requests = 0;
-    for (const mode of ["save", "copy", "save + orgGuard"]) {
+    let drRequests = 0;
+    const drActions = new Set<string>();
+    for (const mode of ["save", "copy", "save + orgGuard", "save + drRegion"]) {
       const e = runs[mode] as Evaluation;
       for (const policy of ofType(e, "aws:iam/rolePolicy:RolePolicy")) {
         const kind = kindOfProvider(policy.provider);
-        const boundary = documents[kind].boundary;
+        const boundary = documentsOf(kind, mode).boundary;
         assert.ok(boundary);
         const role = `arn:aws:iam::${accountOf(kind)}:role/${String(policy.inputs.role)}`;
         const document = String(policy.inputs.policy);
         for (const request of requestsGrantedBy(document)) {
+          // A key's policy that lets IAM decide for the role's account (the vault and transit
+          // key policies do, for the roles they name): without one the engine denies every KMS
+          // request, and the boundary's key statements went unjudged.
+          const keyPolicy = request.resource.includes(":kms:")
+            ? {
+                resourcePolicy: JSON.stringify({
+                  Version: "2012-10-17",
+                  Statement: [
+                    {
+                      Effect: "Allow",
+                      Principal: { AWS: `arn:aws:iam::${accountOf(kind)}:root` },
+                      Action: "kms:*",
+                      Resource: "*",
+                    },
+                  ],
+                }),
+              }
+            : {};
           const base = {
             principal: role,
             ...request,
+            ...keyPolicy,
             identityPolicies: [document],
             allowIgnoredContextKeys: true,
           };
@@ -735,34 +790,101 @@ describe("deploy roles as code: derived from the program's resource types", func
             `${role}: ${request.action} on ${request.resource}\n${bounded.detail}`,
           );
           requests += 1;
+          if (request.resource.includes(`:${DR}:`)) {
+            drRequests += 1;
+            drActions.add(request.action);
+          }
         }
       }
     }
     assert.ok(requests > 100, `${requests} requests`);
+    // dr-copy, retention and the sweep in the DR region: copies, tags, reads, deletes, the key
+    assert.deepEqual([...drActions].sort(), [
+      // (kms:DescribeKey is in the same statements, but under kms:GrantIsForAWSResource, a key
+      // only grant requests carry: the role's own policy never allows it)
+      "kms:CreateGrant",
+      "rds:AddTagsToResource",
+      "rds:CopyDBClusterSnapshot",
+      "rds:CopyDBSnapshot",
+      "rds:DeleteDBClusterSnapshot",
+      "rds:DeleteDBSnapshot",
+      "rds:DescribeDBClusterSnapshots",
+      "rds:DescribeDBSnapshots",
+    ]);
+    console.log(
+      `      ${requests} requests judged under the boundary, ${drRequests} in the DR region`,
+    );
     // Beyond it: a function role given AdministratorAccess inline still cannot touch IAM, other
     // services or other snapshots.
     const admin = JSON.stringify({
       Version: "2012-10-17",
       Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
     });
-    for (const [action, resource] of [
-      ["iam:CreateRole", `arn:aws:iam::${FAILSAFE}:role/x`],
-      ["s3:GetObject", "arn:aws:s3:::bucket/key"],
-      ["kms:ScheduleKeyDeletion", `arn:aws:kms:${R}:${FAILSAFE}:key/x`],
-      ["rds:DeleteDBInstance", `arn:aws:rds:${R}:${FAILSAFE}:db:orders`],
-      ["rds:DeleteDBSnapshot", `arn:aws:rds:${R}:${FAILSAFE}:snapshot:manual-orders`],
+    // The DR boundary holds more than the one without: judged with both.
+    const managedTag = { "rds:snapshot-tag/failsafe:managed": "true" };
+    for (const [name, boundary] of [
+      ["boundary", documents.failsafe.boundary],
+      ["DR boundary", drDocuments.boundary],
+    ] as const) {
+      for (const [action, resource, context] of [
+        ["iam:CreateRole", `arn:aws:iam::${FAILSAFE}:role/x`],
+        ["s3:GetObject", "arn:aws:s3:::bucket/key"],
+        ["kms:ScheduleKeyDeletion", `arn:aws:kms:${R}:${FAILSAFE}:key/x`],
+        ["kms:ScheduleKeyDeletion", `arn:aws:kms:${DR}:${FAILSAFE}:key/x`],
+        ["rds:DeleteDBInstance", `arn:aws:rds:${R}:${FAILSAFE}:db:orders`],
+        ["rds:DeleteDBSnapshot", `arn:aws:rds:${R}:${FAILSAFE}:snapshot:manual-orders`],
+        ["rds:DeleteDBSnapshot", `arn:aws:rds:${DR}:${FAILSAFE}:snapshot:manual-orders`],
+        // the program's name but not its tag (a snapshot someone named failsafe-…)
+        ["rds:DeleteDBSnapshot", `arn:aws:rds:${DR}:${FAILSAFE}:snapshot:failsafe-orders-x`],
+        ["rds:DeleteDBClusterSnapshot", `arn:aws:rds:${DR}:${FAILSAFE}:cluster-snapshot:ledger`],
+        // a copy in a third region (the boundary is the two regions')
+        [
+          "rds:DeleteDBSnapshot",
+          `arn:aws:rds:eu-north-1:${FAILSAFE}:snapshot:failsafe-orders-x`,
+          managedTag,
+        ],
+        // restores only as drills, only in the primary region (compactBoundary, step 7)
+        [
+          "rds:RestoreDBInstanceFromDBSnapshot",
+          `arn:aws:rds:${DR}:${FAILSAFE}:db:failsafe-drill-orders`,
+          { "aws:RequestTag/failsafe:drill": "true", "rds:PubliclyAccessible": false },
+        ],
+        ["rds:CreateDBInstance", `arn:aws:rds:${DR}:${FAILSAFE}:db:failsafe-drill-orders`],
+        ["rds:ModifyDBSnapshotAttribute", `arn:aws:rds:${DR}:${FAILSAFE}:snapshot:failsafe-x`],
+        ["rds:RemoveTagsFromResource", `arn:aws:rds:${DR}:${FAILSAFE}:snapshot:failsafe-x`],
+      ] as const) {
+        await expectDecision(
+          {
+            principal: `arn:aws:iam::${FAILSAFE}:role/${NAMES.fn.save}`,
+            action,
+            resource,
+            ...(resource.startsWith("arn:aws:s3") ? { resourceAccount: FAILSAFE } : {}),
+            identityPolicies: [admin],
+            permissionBoundary: boundary ?? "",
+            ...(context ? { context } : {}),
+          },
+          "ImplicitlyDenied",
+          `${name}: ${action} on ${resource}`,
+        );
+      }
+    }
+    // ... while the DR boundary lets a managed DR copy be deleted, and the one without does not.
+    const drCopy = `arn:aws:rds:${DR}:${FAILSAFE}:snapshot:failsafe-orders-x`;
+    for (const [boundary, expected] of [
+      [drDocuments.boundary, "Allowed"],
+      [documents.failsafe.boundary, "ImplicitlyDenied"],
     ] as const) {
       await expectDecision(
         {
-          principal: `arn:aws:iam::${FAILSAFE}:role/${NAMES.fn.save}`,
-          action,
-          resource,
-          ...(resource.startsWith("arn:aws:s3") ? { resourceAccount: FAILSAFE } : {}),
+          principal: `arn:aws:iam::${FAILSAFE}:role/${NAMES.fn.retention}`,
+          action: "rds:DeleteDBSnapshot",
+          resource: drCopy,
           identityPolicies: [admin],
-          permissionBoundary: documents.failsafe.boundary ?? "",
+          permissionBoundary: boundary ?? "",
+          context: managedTag,
         },
-        "ImplicitlyDenied",
-        action,
+        expected,
+        `DeleteDBSnapshot on ${drCopy}`,
       );
     }
   });
@@ -859,6 +981,7 @@ describe("deploy roles as code: derived from the program's resource types", func
         ["iam:GetRole", deployRole(account)],
         ["iam:GetRole", `arn:aws:iam::${account}:role/${NAMES.fn.copy}`],
         ["iam:GetPolicy", boundaryArn(R, account)],
+        ["iam:GetPolicyVersion", boundaryArn(R, account)],
         ["lambda:GetAccountSettings", "*"],
         ["rds:DescribeAccountAttributes", "*"],
         ["rds:DescribeDBInstances", a("rds", "db:orders")],
@@ -946,7 +1069,17 @@ function requestsGrantedBy(document: string): {
           const concrete = resource.includes(":log-group:")
             ? resource.replace(/:\*$/, ":log-stream:x")
             : resource;
-          out.push({ action, resource: concrete.replace(/\*/g, "x"), context });
+          // `*` as the account: a prod account's resource (narrowed by aws:ResourceAccount)
+          const [prefix, partition, service, region, account, ...rest] = concrete.split(":");
+          const inAccount = [
+            prefix,
+            partition,
+            service,
+            region,
+            account === "*" ? PROD : account,
+            ...rest,
+          ].join(":");
+          out.push({ action, resource: inAccount.replace(/\*/g, "x"), context });
         }
       }
     }

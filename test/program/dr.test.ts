@@ -379,6 +379,15 @@ describe("DR region in the program (mocks)", function () {
         return [...err.problems];
       }
     };
+    // The failsafe account's bootstrap stack takes drRegion too (its boundary and deploy role).
+    const bootstrap = (side: "prod" | "failsafe", drRegion: string, region = R) => ({
+      sides: `bootstrap-${side}`,
+      region,
+      prodAccountId: "111111111111",
+      failsafeAccountId: F,
+      githubRepository: "acme/rds-failsafe",
+      drRegion,
+    });
     const cases: [string, Record<string, string>, RegExp][] = [
       [
         "the stacks' region",
@@ -397,6 +406,18 @@ describe("DR region in the program (mocks)", function () {
       ],
       ["not a region", { ...baseConfig("save"), drRegion: "frankfurt" }, /must be an AWS region/],
       ["a copy stack", { ...baseConfig("copy"), drRegion: DR }, /is a save-side setting/],
+      ["the prod bootstrap", bootstrap("prod", DR), /is a save-side setting/],
+      ["the failsafe bootstrap's own region", bootstrap("failsafe", R), /must differ from region/],
+      [
+        "the failsafe bootstrap, another partition",
+        bootstrap("failsafe", "us-gov-east-1"),
+        /must be in the partition of region eu-west-1/,
+      ],
+      [
+        "the failsafe bootstrap, China",
+        bootstrap("failsafe", "cn-northwest-1", "cn-north-1"),
+        /is not possible in aws-cn/,
+      ],
     ];
     for (const [name, raw, expected] of cases) {
       it(`rejects ${name}, naming the key`, () => {
@@ -413,6 +434,7 @@ describe("DR region in the program (mocks)", function () {
         parseStackConfig({ ...gov, drRegion: "us-gov-east-1" }).drRegion,
         "us-gov-east-1",
       );
+      assert.equal(parseStackConfig(bootstrap("failsafe", DR)).drRegion, DR);
     });
   });
 });

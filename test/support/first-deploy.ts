@@ -50,6 +50,8 @@ export interface PairOptions {
   readonly bootstrap?: boolean;
   /** Create the break-glass role (default true). */
   readonly breakGlass?: boolean;
+  /** The failsafe bootstrap's drRegion (its boundary holds the DR statements); default none. */
+  readonly drRegion?: string;
   /** Each account's Lambda concurrency quota (emulator extension 15; default 10, a new account's). */
   readonly lambdaConcurrency?: number;
 }
@@ -74,6 +76,7 @@ export async function prepareAccountPair(options: PairOptions = {}): Promise<voi
           account,
           kind,
           failsafeAccountId: FAILSAFE_ACCOUNT,
+          ...(kind === "failsafe" && options.drRegion ? { drRegion: options.drRegion } : {}),
         });
         await iam.send(
           new CreatePolicyCommand({
