@@ -1048,7 +1048,10 @@ function otherAccountsOnly(s: Statement, own: string): Statement {
  *    condition) and so covers the DR region's copies too: a restore is authorized on the snapshot
  *    AND on the new instance or cluster in the snapshot's region (RDS restores from a snapshot of
  *    its own region), and the boundary allows new ones only as failsafe-drill-* in the primary
- *    region, so no restore in the DR region can succeed.
+ *    region, so no restore in the DR region can succeed;
+ * 8. kms:DescribeKey alone (RDS describes the keys of a copy for the caller; the functions pin it
+ *    by kms:ViaService and alias) is allowed without conditions on the keys the functions name:
+ *    key metadata only, no use of the key.
  * Every destructive action (rds:Delete*, and any other the functions ever get: tag removal,
  * snapshot attribute changes, key deletion) keeps exactly the resources and conditions of the
  * functions' policies. test/program/deploy-roles.test.ts holds the result under 6,144 for
@@ -1058,7 +1061,7 @@ export function compactBoundary(
   statements: readonly Statement[],
   regions: readonly string[],
 ): Statement[] {
-  let out = statements.map(({ Sid: _sid, ...s }) => coarseReads(s, regions));
+  let out = statements.map(({ Sid: _sid, ...s }) => coarseKeyReads(coarseReads(s, regions)));
   for (let before = Infinity; policyDocument(out).length < before;) {
     before = policyDocument(out).length;
     out = sameScopeMerged(restoresJoined(vaultKeysMerged(sameActionsMerged(withoutCovered(out)))));
@@ -1086,6 +1089,16 @@ function coarseReads(s: Statement, regions: readonly string[]): Statement {
     return regions.map((region) => `arn:${partition}:rds:${region}:${account}:*`);
   });
   return { ...s, Resource: [...new Set(coarse)] };
+}
+
+/** Step 8: kms:DescribeKey alone, on the keys named: key metadata, without the conditions. */
+function coarseKeyReads(s: Statement): Statement {
+  const actions = toArray(s.Action);
+  if (s.Effect !== "Allow" || actions.length !== 1 || actions[0] !== "kms:DescribeKey") {
+    return s;
+  }
+  const { Condition: _condition, ...rest } = s;
+  return rest;
 }
 
 const RESTORES = ["rds:RestoreDBClusterFromSnapshot", "rds:RestoreDBInstanceFromDBSnapshot"];

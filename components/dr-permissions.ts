@@ -24,19 +24,30 @@ const managed = (arns: RegionArns, account: string) => [
  * on the destination key (USER_CopySnapshot, "Handling encryption").
  */
 function vaultKeysThroughRds(a: DrAccounts): Statement[] {
-  return [a.region, a.drRegion].map((region, i) => {
+  return [a.region, a.drRegion].flatMap((region, i) => {
     const arns = regionArns(region);
-    return {
-      Sid: i === 0 ? "DrUseVaultKeyThroughRds" : "DrUseDrVaultKeyThroughRds",
-      Effect: "Allow" as const,
-      Action: ["kms:CreateGrant", "kms:DescribeKey"],
-      Resource: arns.keys(a.failsafe),
-      Condition: {
-        StringEquals: { "kms:ViaService": arns.viaService("rds") },
-        Bool: { "kms:GrantIsForAWSResource": "true" },
-        "ForAnyValue:StringEquals": { "kms:ResourceAliases": [NAMES.keyAlias.vault] },
-      },
+    const sid = i === 0 ? "VaultKeyThroughRds" : "DrVaultKeyThroughRds";
+    const condition = {
+      StringEquals: { "kms:ViaService": arns.viaService("rds") },
+      "ForAnyValue:StringEquals": { "kms:ResourceAliases": [NAMES.keyAlias.vault] },
     };
+    // kms:GrantIsForAWSResource is only in CreateGrant requests: DescribeKey apart.
+    return [
+      {
+        Sid: `DrUse${sid}`,
+        Effect: "Allow" as const,
+        Action: "kms:CreateGrant",
+        Resource: arns.keys(a.failsafe),
+        Condition: { ...condition, Bool: { "kms:GrantIsForAWSResource": "true" } },
+      },
+      {
+        Sid: `DrDescribe${sid}`,
+        Effect: "Allow" as const,
+        Action: "kms:DescribeKey",
+        Resource: arns.keys(a.failsafe),
+        Condition: condition,
+      },
+    ];
   });
 }
 

@@ -60,34 +60,41 @@ function useKeysThroughRds(
   ownAliases: string[],
   otherAccounts: readonly string[] = [],
 ): Statement[] {
-  const base = {
-    Effect: "Allow" as const,
-    Action: ["kms:CreateGrant", "kms:DescribeKey"],
-  };
-  const via = {
-    StringEquals: { "kms:ViaService": arns.viaService("rds") },
-    Bool: { "kms:GrantIsForAWSResource": "true" },
-  };
-  return [
+  const viaRds = { "kms:ViaService": arns.viaService("rds") };
+  // Two statements per key scope: kms:GrantIsForAWSResource is present only in CreateGrant
+  // requests ("AWS KMS condition keys"), so a DescribeKey under that condition would never be
+  // allowed — RDS describes the keys of an encrypted copy on the caller's behalf.
+  const pair = (
+    sid: string,
+    resource: string,
+    condition: Record<string, Record<string, unknown>>,
+    describeCondition = condition,
+  ): Statement[] => [
     {
-      ...base,
-      Sid: "UseOwnKeysThroughRdsForCopies",
-      Resource: arns.keys(ownAccount),
-      Condition: { ...via, "ForAnyValue:StringEquals": { "kms:ResourceAliases": ownAliases } },
+      Sid: sid,
+      Effect: "Allow",
+      Action: "kms:CreateGrant",
+      Resource: resource,
+      Condition: { ...condition, Bool: { "kms:GrantIsForAWSResource": "true" } },
     },
+    {
+      Sid: sid.replace(/^Use/, "Describe"),
+      Effect: "Allow",
+      Action: "kms:DescribeKey",
+      Resource: resource,
+      Condition: describeCondition,
+    },
+  ];
+  return [
+    ...pair("UseOwnKeysThroughRdsForCopies", arns.keys(ownAccount), {
+      StringEquals: viaRds,
+      "ForAnyValue:StringEquals": { "kms:ResourceAliases": ownAliases },
+    }),
+    // Any account's key ARN, narrowed to exactly the prod accounts (see prodResources).
     ...(otherAccounts.length > 0
-      ? [
-          {
-            ...base,
-            Sid: "UseProdTransitKeysThroughRdsForCopies",
-            // Any account's key ARN, narrowed to exactly the prod accounts (see prodResources).
-            Resource: arns.keys("*"),
-            Condition: {
-              ...via,
-              StringEquals: { ...via.StringEquals, ...inAccounts(otherAccounts) },
-            },
-          },
-        ]
+      ? pair("UseProdTransitKeysThroughRdsForCopies", arns.keys("*"), {
+          StringEquals: { ...viaRds, ...inAccounts(otherAccounts) },
+        })
       : []),
   ];
 }

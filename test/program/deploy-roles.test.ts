@@ -800,9 +800,10 @@ describe("deploy roles as code: derived from the program's resource types", func
     assert.ok(requests > 100, `${requests} requests`);
     // dr-copy, retention and the sweep in the DR region: copies, tags, reads, deletes, the key
     assert.deepEqual([...drActions].sort(), [
-      // (kms:DescribeKey is in the same statements, but under kms:GrantIsForAWSResource, a key
-      // only grant requests carry: the role's own policy never allows it)
+      // (kms:DescribeKey has its own statement: kms:GrantIsForAWSResource, a key only grant
+      // requests carry, would never allow it)
       "kms:CreateGrant",
+      "kms:DescribeKey",
       "rds:AddTagsToResource",
       "rds:CopyDBClusterSnapshot",
       "rds:CopyDBSnapshot",
