@@ -134,7 +134,8 @@ async function dlqDepths(account: AccountClients): Promise<QueueDepth[]> {
     { client: account.sqs, pageSize: 1000 },
     { QueueNamePrefix: "rds-failsafe-" },
   )) {
-    urls.push(...(page.QueueUrls ?? []).filter((u) => u.endsWith("-dlq")));
+    // A scheduled function's DLQ is FIFO, like its queue (components/function.ts): -dlq.fifo.
+    urls.push(...(page.QueueUrls ?? []).filter((u) => /-dlq(\.fifo)?$/.test(u)));
   }
   return Promise.all(
     urls.map(async (url) => {

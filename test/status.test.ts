@@ -178,6 +178,7 @@ describe("operator CLI: status and report (emulator)", function () {
     await alarmInState(world.failsafe, "rds-failsafe-rpo-breach", "ALARM");
     await alarmInState(world.prod, "rds-failsafe-prod-sweep-stopped", "OK");
     await dlqHolding(world.failsafe, "rds-failsafe-save-dlq", 2);
+    await dlqHolding(world.failsafe, "rds-failsafe-failsafe-sweep-dlq.fifo", 1);
     await dlqHolding(world.prod, "rds-failsafe-copy-dlq", 0);
     await quotaFigures(world.failsafe, FAILSAFE_METRICS_SERVICE, "instance", [
       [48, 1],
@@ -277,7 +278,14 @@ describe("operator CLI: status and report (emulator)", function () {
     assert.equal(instances?.steadyState.fits, false);
     const prodInstances = prod?.quotas.find((q) => q.name === "ManualSnapshots");
     assert.equal(prodInstances?.forecast.basis, "created", "no figures in prod: creation times");
-    assert.deepEqual(failsafe?.dlqs, [{ name: "rds-failsafe-save-dlq", messages: 2 }]);
+    assert.deepEqual(
+      [...(failsafe?.dlqs ?? [])].sort((a, b) => a.name.localeCompare(b.name)),
+      [
+        // the sweep's schedule queue is FIFO, and so is its DLQ
+        { name: "rds-failsafe-failsafe-sweep-dlq.fifo", messages: 1 },
+        { name: "rds-failsafe-save-dlq", messages: 2 },
+      ],
+    );
     assert.deepEqual(prod?.dlqs, [{ name: "rds-failsafe-copy-dlq", messages: 0 }]);
     assert.deepEqual(
       failsafe?.alarms.map((a) => [a.name, a.state]),
@@ -290,6 +298,7 @@ describe("operator CLI: status and report (emulator)", function () {
     for (const w of [
       /^failsafe ManualSnapshots: the protected databases need 48 at steady state \(6 each\), over 80 % of 20/,
       /^failsafe rds-failsafe-save-dlq: 2 message\(s\) waiting$/,
+      /^failsafe rds-failsafe-failsafe-sweep-dlq\.fifo: 1 message\(s\) waiting$/,
       /^failsafe: alarm ALARM: rds-failsafe-rpo-breach$/,
     ]) {
       assert.ok(
@@ -340,7 +349,14 @@ describe("operator CLI: status and report (emulator)", function () {
       lines.some((l) => /^\s+ManualSnapshots\s+5\s+20\s+25\s+48 \(does not fit\)/.test(l)),
       text,
     );
-    assert.ok(lines.some((l) => /^ {2}DLQs: rds-failsafe-save-dlq 2$/.test(l)));
+    assert.ok(
+      lines.some((l) =>
+        /^ {2}DLQs: (rds-failsafe-save-dlq 2, rds-failsafe-failsafe-sweep-dlq\.fifo 1|rds-failsafe-failsafe-sweep-dlq\.fifo 1, rds-failsafe-save-dlq 2)$/.test(
+          l,
+        ),
+      ),
+      text,
+    );
     assert.ok(lines.some((l) => /^ {2}alarms: 0 OK, rds-failsafe-rpo-breach ALARM$/.test(l)));
     assert.match(lines.at(-1) ?? "", /^BREACH: /);
     assert.ok(!text.includes("\u001b["), "no colour when not on a TTY");

@@ -95,9 +95,23 @@ export async function dlqHolding(
   messages: number,
 ): Promise<void> {
   const sqs = new SQSClient(config(account));
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
+  // A scheduled function's DLQ is FIFO (components/function.ts): SQS needs the attribute and, per
+  // message, a group and a deduplication id.
+  const fifo = name.endsWith(".fifo");
+  const { QueueUrl } = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: name,
+      ...(fifo ? { Attributes: { FifoQueue: "true" } } : {}),
+    }),
+  );
   for (let i = 0; i < messages; i += 1) {
-    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: `{"parked":${i}}` }));
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl,
+        MessageBody: `{"parked":${i}}`,
+        ...(fifo ? { MessageGroupId: "sweep", MessageDeduplicationId: String(i) } : {}),
+      }),
+    );
   }
   sqs.destroy();
 }
