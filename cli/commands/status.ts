@@ -110,7 +110,13 @@ function states(row: DatabaseRow): string {
 function drill(row: DatabaseRow, now: Date): string {
   const d = row.lastDrill;
   if (!d) return "";
-  const rto = d.rtoSeconds !== undefined ? `, RTO ${Math.round(d.rtoSeconds / 60)} min` : "";
+  // Under two minutes in seconds (a small drill restores in well under one), else minutes.
+  const rto =
+    d.rtoSeconds === undefined
+      ? ""
+      : d.rtoSeconds < 120
+        ? `, RTO ${Math.round(d.rtoSeconds)} s`
+        : `, RTO ${Math.round(d.rtoSeconds / 60)} min`;
   return `${d.result ?? "?"} ${ageOf(d.time, now)} ago${rto}`;
 }
 
