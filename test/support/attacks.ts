@@ -72,9 +72,18 @@ export interface AttackSize {
   readonly longDays: number;
 }
 
+/**
+ * The program's defaults, but for the restore drills: they are not played here (their restore
+ * events come from the drill harness, test/support/drills.ts), and drills that never run would
+ * fire rds-failsafe-drill-overdue after drillMaxAgeDays in every long row — a signal about the
+ * simulation, not about the attack. A drill would not see an attack anyway: a copy of corrupted
+ * data restores fine.
+ */
+const NO_DRILLS = { drills: "false" };
+
 export const FULL: AttackSize = {
   label: "full",
-  config: baseConfig("both"),
+  config: { ...baseConfig("both"), ...NO_DRILLS },
   historyHours: 8 * 24 + 12,
   recreateDays: 40,
   forgedHandoffs: 1000,
@@ -85,7 +94,7 @@ export const FULL: AttackSize = {
 /** Retention shortened (2 days, 2 copies) so that the same rules bite within a few days. */
 export const SMALL: AttackSize = {
   label: "small",
-  config: { ...baseConfig("both"), retentionDays: "2", minCopies: "2" },
+  config: { ...baseConfig("both"), ...NO_DRILLS, retentionDays: "2", minCopies: "2" },
   historyHours: 12,
   recreateDays: 3,
   forgedHandoffs: 60,
@@ -745,7 +754,7 @@ export const SCENARIOS: readonly Scenario[] = [
     },
     undetectedWhy: "data corrupted in place: the product sees snapshots, never their content",
     verdict: (row) =>
-      `NOT detected and not preventable here: the product sees snapshots, not their content; retention keeps ${row.figures["copies of good (pre-corruption) data left"]} copies of the good data after ${Math.round((row.simulatedHours ?? 0) / 24)} days (retentionDays/minCopies decide how long a corruption may go unnoticed; tiered weekly/monthly retention would keep older good copies)`,
+      `NOT detected and not preventable here: the product sees snapshots, not their content; retention keeps ${row.figures["copies of good (pre-corruption) data left"]} copies of the good data after ${Math.round((row.simulatedHours ?? 0) / 24)} days (the daily window is retentionDays; beyond it the weekly and monthly tiers keep the newest copy of each week and month: keepWeekly/keepMonthly decide how long a corruption may go unnoticed)`,
   },
 ];
 
