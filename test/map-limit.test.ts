@@ -23,13 +23,12 @@ describe("mapLimit (the prod sweep's bounded reads)", () => {
 
   it("throws the first error, and handles no items and fewer items than the limit", async () => {
     await assert.rejects(
-      mapLimit([1, 2, 3], 2, async (i) => {
-        if (i === 2) throw new Error("throttled for good");
-        return i;
-      }),
+      mapLimit([1, 2, 3], 2, (i) =>
+        i === 2 ? Promise.reject(new Error("throttled for good")) : Promise.resolve(i),
+      ),
       /throttled for good/,
     );
-    assert.deepEqual(await mapLimit([], 8, async (i: number) => i), []);
-    assert.deepEqual(await mapLimit([1, 2], 8, async (i) => i + 1), [2, 3]);
+    assert.deepEqual(await mapLimit([], 8, (i: number) => Promise.resolve(i)), []);
+    assert.deepEqual(await mapLimit([1, 2], 8, (i) => Promise.resolve(i + 1)), [2, 3]);
   });
 });
