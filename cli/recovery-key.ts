@@ -5,8 +5,8 @@ import {
   type KeyMetadata,
   type KMSClient,
 } from "@aws-sdk/client-kms";
-import { accountStatement } from "../components/keys";
-import { NAMES, regionArns } from "../components/names";
+import { accountStatement, sharedSnapshotUseThroughRds } from "../components/keys";
+import { NAMES } from "../components/names";
 import { errorCode } from "../handlers/errors";
 import { call } from "./aws-errors";
 
@@ -22,28 +22,14 @@ import { call } from "./aws-errors";
 export const recoveryKeyAlias = (account: string): string => `alias/failsafe-recovery-${account}`;
 
 export function recoveryKeyPolicy(region: string, failsafe: string, recovery: string) {
-  const arns = regionArns(region);
-  const viaRds = { "kms:ViaService": arns.viaService("rds"), "kms:CallerAccount": recovery };
   return {
     Version: "2012-10-17",
     Statement: [
       accountStatement(region, failsafe),
-      {
-        Sid: "RecoveryAccountCopiesAndRestoresSharedSnapshotsThroughRds",
-        Effect: "Allow",
-        Principal: { AWS: arns.root(recovery) },
-        Action: ["kms:Decrypt", "kms:DescribeKey", "kms:ReEncryptFrom"],
-        Resource: "*",
-        Condition: { StringEquals: viaRds },
-      },
-      {
-        Sid: "RecoveryAccountGrantsToRdsOnly",
-        Effect: "Allow",
-        Principal: { AWS: arns.root(recovery) },
-        Action: ["kms:CreateGrant"],
-        Resource: "*",
-        Condition: { StringEquals: viaRds, Bool: { "kms:GrantIsForAWSResource": "true" } },
-      },
+      ...sharedSnapshotUseThroughRds(region, recovery, {
+        use: "RecoveryAccountCopiesAndRestoresSharedSnapshotsThroughRds",
+        grant: "RecoveryAccountGrantsToRdsOnly",
+      }),
     ],
   };
 }

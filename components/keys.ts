@@ -101,6 +101,39 @@ function deployRoleStatement(deployRoleArn: string | undefined): Statement[] {
 }
 
 /**
+ * Another account may use a key only through RDS in this region (kms:CallerAccount pinned), which
+ * is what copying or restoring a shared encrypted snapshot needs (USER_ShareSnapshot, "Allowing
+ * access to an AWS KMS key"); grants only for AWS resources. The transit key gives this to the
+ * failsafe account, a recovery key (cli/recovery-key.ts) to the recovery account.
+ */
+export function sharedSnapshotUseThroughRds(
+  region: string,
+  account: string,
+  sids: { readonly use: string; readonly grant: string },
+): Statement[] {
+  const arns = regionArns(region);
+  const viaRds = { "kms:ViaService": arns.viaService("rds"), "kms:CallerAccount": account };
+  return [
+    {
+      Sid: sids.use,
+      Effect: "Allow",
+      Principal: { AWS: arns.root(account) },
+      Action: ["kms:Decrypt", "kms:DescribeKey", "kms:ReEncryptFrom"],
+      Resource: "*",
+      Condition: { StringEquals: viaRds },
+    },
+    {
+      Sid: sids.grant,
+      Effect: "Allow",
+      Principal: { AWS: arns.root(account) },
+      Action: ["kms:CreateGrant"],
+      Resource: "*",
+      Condition: { StringEquals: viaRds, Bool: { "kms:GrantIsForAWSResource": "true" } },
+    },
+  ];
+}
+
+/**
  * Transit key (prod): the failsafe account may use it only through RDS in this region, which is
  * what copying a shared encrypted snapshot needs (USER_ShareSnapshot, "Allowing access to an AWS KMS
  * key"); grants only for AWS resources.
@@ -111,27 +144,13 @@ export function transitKeyPolicy(
   failsafe: string,
   deployRoleArn?: string,
 ): Statement[] {
-  const arns = regionArns(region);
-  const viaRds = { "kms:ViaService": arns.viaService("rds"), "kms:CallerAccount": failsafe };
   return [
     accountStatement(region, prod),
     ...deployRoleStatement(deployRoleArn),
-    {
-      Sid: "FailsafeAccountCopiesSharedSnapshotsThroughRds",
-      Effect: "Allow",
-      Principal: { AWS: arns.root(failsafe) },
-      Action: ["kms:Decrypt", "kms:DescribeKey", "kms:ReEncryptFrom"],
-      Resource: "*",
-      Condition: { StringEquals: viaRds },
-    },
-    {
-      Sid: "FailsafeAccountGrantsToRdsOnly",
-      Effect: "Allow",
-      Principal: { AWS: arns.root(failsafe) },
-      Action: ["kms:CreateGrant"],
-      Resource: "*",
-      Condition: { StringEquals: viaRds, Bool: { "kms:GrantIsForAWSResource": "true" } },
-    },
+    ...sharedSnapshotUseThroughRds(region, failsafe, {
+      use: "FailsafeAccountCopiesSharedSnapshotsThroughRds",
+      grant: "FailsafeAccountGrantsToRdsOnly",
+    }),
   ];
 }
 

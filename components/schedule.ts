@@ -159,7 +159,8 @@ function cronMaxGapHours(
   month: string | undefined,
   year: string | undefined,
 ): number | undefined {
-  const [hourRule, , , dowRule] = [FIELDS[1], FIELDS[2], FIELDS[3], FIELDS[4]];
+  const hourRule = FIELDS[1];
+  const dowRule = FIELDS[4];
   if (!hourRule || !dowRule || month !== "*" || year !== "*") {
     return undefined;
   }

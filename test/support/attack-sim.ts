@@ -16,7 +16,7 @@
 // recorded datapoints with the program's own alarm definitions.
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
-import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { SQSBatchResponse } from "aws-lambda";
 import { EVENT_IDS } from "../../handlers/events";
 import type { SnapshotKind } from "../../handlers/naming";
 import { RdsSnapshots, type SnapshotInfo } from "../../handlers/rds";
@@ -37,21 +37,13 @@ import {
 } from "./alarm-eval";
 import { deployedCode, FUNCTIONS, type DeployedCode, type QueueWiring } from "./deployed";
 import { rdsSnapshotEvent } from "./events";
+import { sqsRecords, STAGE_FUNCTION, STAGES, type Stage } from "./pipeline-sim";
 import type { LambdaLogLine, LambdaProcess } from "./lambda-runtime";
 import { createWorld, type World } from "./world";
 
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
-
-export const STAGES = ["copy", "share", "save", "retention"] as const;
-export type Stage = (typeof STAGES)[number];
-const STAGE_FUNCTION: Record<Stage, string> = {
-  copy: FUNCTIONS.copy,
-  share: FUNCTIONS.share,
-  save: FUNCTIONS.save,
-  retention: FUNCTIONS.retention,
-};
 
 /** When RDS takes the daily backup (the backup window), minutes after midnight UTC. */
 export const BACKUP_MINUTE = 3 * 60;
@@ -563,24 +555,7 @@ export class AttackSim {
 
   private async consume(stage: Stage, batch: SimMessage[]): Promise<void> {
     const queue = this.queues[stage];
-    const event: SQSEvent = {
-      Records: batch.map((m) => ({
-        messageId: m.id,
-        receiptHandle: `${m.id}-${m.receiveCount}`,
-        body: m.body,
-        attributes: {
-          ApproximateReceiveCount: String(m.receiveCount),
-          SentTimestamp: String(m.sentAt),
-          SenderId: "AIDAEXAMPLE",
-          ApproximateFirstReceiveTimestamp: String(m.sentAt),
-        },
-        messageAttributes: {},
-        md5OfBody: "",
-        eventSource: "aws:sqs",
-        eventSourceARN: `arn:aws:sqs:${REGION}:${stage === "copy" || stage === "share" ? PROD_ACCOUNT : FAILSAFE_ACCOUNT}:rds-failsafe-${stage}`,
-        awsRegion: REGION,
-      })),
-    };
+    const event = sqsRecords(stage, batch);
     const outcome = await this.invoke<SQSBatchResponse>(STAGE_FUNCTION[stage], event);
     if (!outcome) return; // the function is gone: messages wait, then expire into the DLQ
     const failed = new Set(

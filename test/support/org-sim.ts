@@ -5,23 +5,17 @@
 // all. EventBridge's "copy finished" events follow each started copy; the hand-offs travel over
 // the emulator's real SNS topic → SQS queue. Timers are scaled as in PipelineSim.
 import { performance } from "node:perf_hooks";
-import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { SQSBatchResponse } from "aws-lambda";
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { EVENT_IDS } from "../../handlers/events";
 import type { SnapshotKind } from "../../handlers/naming";
 import { partitionOf } from "../../handlers/partition";
 import { FAILSAFE_ACCOUNT, REGION, type AccountClients } from "../harness";
-import { FUNCTIONS, type OrgDeployedCode, type QueueWiring } from "./deployed";
+import { type OrgDeployedCode, type QueueWiring } from "./deployed";
 import { rdsSnapshotEvent } from "./events";
 import type { LambdaLogLine, LambdaProcess } from "./lambda-runtime";
-import { SimQueue, STAGES, type Stage } from "./pipeline-sim";
+import { SimQueue, sqsRecords, STAGE_FUNCTION, STAGES, type Stage } from "./pipeline-sim";
 
-const STAGE_FUNCTION: Record<Stage, string> = {
-  copy: FUNCTIONS.copy,
-  share: FUNCTIONS.share,
-  save: FUNCTIONS.save,
-  retention: FUNCTIONS.retention,
-};
 const PROD_STAGES = ["copy", "share"] as const;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -217,24 +211,7 @@ export class OrgPipelineSim {
       const t0 = performance.now();
       let response: SQSBatchResponse | undefined;
       let error: string | undefined;
-      const event: SQSEvent = {
-        Records: batch.map((m) => ({
-          messageId: m.id,
-          receiptHandle: `${m.id}-${m.receiveCount}`,
-          body: m.body,
-          attributes: {
-            ApproximateReceiveCount: String(m.receiveCount),
-            SentTimestamp: String(m.sentAt),
-            SenderId: "AIDAEXAMPLE",
-            ApproximateFirstReceiveTimestamp: String(m.sentAt),
-          },
-          messageAttributes: {},
-          md5OfBody: "",
-          eventSource: "aws:sqs",
-          eventSourceARN: `arn:${partitionOf(REGION)}:sqs:${REGION}:${who}:rds-failsafe-${stage}`,
-          awsRegion: REGION,
-        })),
-      };
+      const event = sqsRecords(stage, batch, who);
       try {
         response = await proc.invoke<SQSBatchResponse>(event);
       } catch (err) {

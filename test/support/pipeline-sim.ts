@@ -20,7 +20,8 @@ import type { World } from "./world";
 export const STAGES = ["copy", "share", "save", "retention"] as const;
 export type Stage = (typeof STAGES)[number];
 
-const STAGE_FUNCTION: Record<Stage, string> = {
+/** The function each stage's queue feeds. */
+export const STAGE_FUNCTION: Record<Stage, string> = {
   copy: FUNCTIONS.copy,
   share: FUNCTIONS.share,
   save: FUNCTIONS.save,
@@ -115,8 +116,15 @@ export interface SimOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function sqsRecords(stage: Stage, batch: readonly Message[]): SQSEvent {
-  const account = stage === "copy" || stage === "share" ? PROD_ACCOUNT : FAILSAFE_ACCOUNT;
+/**
+ * The SQS batch the event source mapping hands a stage's function (the pipeline, attack and
+ * organization simulations share it); `account` is the queue's, by default the stage's side.
+ */
+export function sqsRecords(
+  stage: Stage,
+  batch: readonly Pick<Message, "id" | "body" | "receiveCount" | "sentAt">[],
+  account: string = stage === "copy" || stage === "share" ? PROD_ACCOUNT : FAILSAFE_ACCOUNT,
+): SQSEvent {
   return {
     Records: batch.map((m) => ({
       messageId: m.id,
